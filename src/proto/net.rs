@@ -1,0 +1,1 @@
+//! The network protocol (upsd on TCP 3493): one type per request and reply.
