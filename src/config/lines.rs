@@ -64,3 +64,21 @@ pub(crate) fn shape(line: &Line) -> Shape<'_> {
         _ => Shape::Other,
     }
 }
+
+/// NUT's complaint about a line its directive table does not take, with
+/// the line's words as NUT prints them.
+pub(crate) fn invalid_directive(line: &Line, sink: &mut Sink<'_>) {
+    let mut msg = String::from("invalid directive");
+    for w in &line.words {
+        msg.push(' ');
+        msg.push_str(&w.text);
+    }
+    sink.warn(line.words[0].pos, msg);
+}
+
+/// Warns about words after the first `used` ones, which NUT ignores.
+pub(crate) fn extra_words(line: &Line, used: usize, sink: &mut Sink<'_>) {
+    if let Some(w) = line.words.get(used) {
+        sink.warn(w.pos, format!("{} takes {} argument(s); the rest is ignored", line.words[0].text, used - 1));
+    }
+}
