@@ -63,8 +63,7 @@ fn perms(path: &Path, out: &mut Vec<Diagnostic>) {
                 path,
                 START,
                 format!(
-                    "{} is world readable (hope you don't have passwords there); mode {:04o}, use 0640 root:nut",
-                    path.display(),
+                    "file is world readable (mode {:04o}; hope you don't have passwords there): use 0640 root:nut",
                     mode & 0o7777
                 ),
             ));

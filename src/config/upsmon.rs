@@ -505,7 +505,7 @@ fn directive(c: &mut UpsmonConf, line: &Line, sink: &mut Sink<'_>) {
                     }
                 }
             }
-            if kw.starts_with("POLLFREQ") && v == 0 {
+            if kw.starts_with("POLLFREQ") && parse_int(arg) == Some(0) {
                 sink.warn(apos, format!("{kw} 0 makes upsmon poll continuously"));
             }
         }
@@ -628,7 +628,7 @@ fn monitor(c: &mut UpsmonConf, line: &Line, sink: &mut Sink<'_>) {
     let (ups, host, port) = match split_system(&system) {
         Ok(t) => t,
         Err(e) => {
-            sink.error(w[1].pos, format!("Error: {e}"));
+            sink.error(w[1].pos, e);
             return;
         }
     };
@@ -731,7 +731,6 @@ mod tests {
                 "upsmon.conf:4:26: warning: Invalid notify flag: [LOUD]",
                 "upsmon.conf:5:11: warning: 'BOGUS' is not a valid notify event name",
                 "upsmon.conf:6:10: warning: POLLFREQ: 'often' is not a number (upsmon reads it as 0)",
-                "upsmon.conf:6:10: warning: POLLFREQ 0 makes upsmon poll continuously",
                 "upsmon.conf:7:1: warning: invalid directive monitor u 1 a b primary",
             ]
         );
