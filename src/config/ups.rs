@@ -356,6 +356,11 @@ impl UpsConf {
         for s in &self.sections {
             if s.is_complete() {
                 complete.push(s);
+            } else if s.entries.is_empty() {
+                // NUT never even lists a section without keys
+                if !s.name.is_empty() {
+                    sink.warn(s.pos, format!("section [{}] has no settings; upsd and the drivers ignore it", s.name));
+                }
             } else {
                 let missing = match (s.driver().is_some(), s.port().is_some()) {
                     (false, false) => "driver and port",
