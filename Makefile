@@ -58,9 +58,12 @@ CLIENT_BIN   := upsc upsrw upscmd upslog nut-check-config
 CLIENT_UNITS := nut-monitor.service nut-monitor.socket nut.target
 CLIENT_CONF  := nut.conf upsmon.conf upssched.conf
 
-SERVER_SBIN    := upsd upsdrvctl upsdrvsvcctl
-# executables that go to the driver directory (besides nut-driver itself)
-SERVER_LIBEXEC := nut-driver-enumerator
+SERVER_SBIN    := upsd upsdrvsvcctl
+# executables that go to the driver directory (besides nut-driver itself).
+# upsdrvctl runs the drivers found beside its own executable, so it lives
+# there and the sbin name is a link to it.
+SERVER_LIBEXEC := nut-driver-enumerator upsdrvctl
+SERVER_SBIN_LINKS := upsdrvctl
 SERVER_CONF    := ups.conf upsd.conf upsd.users
 # every other unit in units/ belongs to the server side
 SERVER_UNITS    = $(filter-out $(CLIENT_UNITS),$(notdir $(wildcard units/*)))
@@ -71,6 +74,9 @@ DRIVERS      := $(shell awk '/pub const DRIVERS/,/\];/' src/driver/mod.rs 2>/dev
                   | grep -o '"[^"]*"' | tr -d '"')
 SNMP_DRIVERS   := $(filter snmp-ups,$(DRIVERS))
 SERVER_DRIVERS := $(filter-out $(SNMP_DRIVERS),$(DRIVERS))
+
+# programs that only run at build time (docs, generated files): never installed
+BUILD_TOOLS := nut-gen-docs nut-udev-rules
 
 # the program whose man page and completions belong to each component
 CLIENT_DOC_NAMES := $(CLIENT_SBIN) $(CLIENT_BIN) $(CLIENT_CONF)
@@ -161,6 +167,9 @@ install-server:
 	$(call progs,$(driverdir),0755,nut-driver $(SERVER_LIBEXEC))
 	for d in $(SERVER_DRIVERS); do \
 	  [ -e $(DESTDIR)$(driverdir)/nut-driver ] && ln -sf nut-driver $(DESTDIR)$(driverdir)/$$d; done; true
+	for p in $(SERVER_SBIN_LINKS); do [ -e $(DESTDIR)$(driverdir)/$$p ] || continue; \
+	  mkdir -p $(DESTDIR)$(sbindir) && ln -sf $(driverdir)/$$p $(DESTDIR)$(sbindir)/$$p; done
+	# Debian's NUT has upsd in the driver directory too; keep that name working
 	if [ -e $(DESTDIR)$(sbindir)/upsd ]; then \
 	  ln -sf $(sbindir)/upsd $(DESTDIR)$(driverdir)/upsd; fi
 	$(call files,$(confdir),0640,conf,$(SERVER_CONF))
@@ -191,7 +200,7 @@ list-client list-server list-snmp: list-%:
 check-layout:
 	@missing=; for f in $(BUILDDIR)/*; do \
 	  [ -f "$$f" ] && [ -x "$$f" ] || continue; p=$${f##*/}; \
-	  case " $(CLIENT_SBIN) $(CLIENT_BIN) $(SERVER_SBIN) $(SERVER_LIBEXEC) nut-driver nut-gen-docs nut-shutdown-hook " in \
+	  case " $(CLIENT_SBIN) $(CLIENT_BIN) $(SERVER_SBIN) $(SERVER_LIBEXEC) nut-driver $(BUILD_TOOLS) nut-shutdown-hook " in \
 	    *" $$p "*) ;; *) missing="$$missing $$p" ;; esac; done; \
 	if [ -n "$$missing" ]; then echo "error: built but in no component:$$missing (add them to the Makefile)" >&2; exit 1; fi; \
 	echo "layout ok: drivers: $(DRIVERS)"
