@@ -310,7 +310,7 @@ pub fn run(argv: &[OsString]) -> RunResult {
     let prog = getopt::prog_name(argv.first(), "upslog");
     let mut out = Out::default();
     out.line(&format!("Network UPS Tools {prog} {}", crate::VERSION));
-    let (diags, m) = getopt::parse_lenient(Args::command(), argv, &prog);
+    let (diags, m) = getopt::parse_lenient(Args::command(), argv, &getopt::argv0(argv));
     for d in &diags {
         out.flush();
         eprint_line(&d.message);
