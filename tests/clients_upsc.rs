@@ -14,26 +14,10 @@ use std::net::TcpStream;
 use std::path::Path;
 
 use common::compare::{compare_all, run, Case, Run};
-use common::refnut::{ddl, free_port, Bed, Ups};
+use common::dumps::dumps;
+use common::refnut::{free_port, Bed};
 
 const OURS: &str = env!("CARGO_BIN_EXE_upsc");
-
-/// The spread of real device dumps served.
-pub fn dumps() -> Vec<Ups> {
-    vec![
-        Ups::new("apc", ddl("APC/APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev")).desc("Back-UPS CS 500"),
-        Ups::new("pdu", ddl("APC/APC__AP7724__snmp-ups__2.7.4.1__01.dev")),
-        Ups::new("smart", ddl("APC/APC__Smart-UPS_5000_RM__snmp-ups__2.8.0__01.dev")).desc("Smart \\\"UPS\\\" \\#5000"),
-        Ups::new("apcsmart", ddl("APC/APC__Smart-UPS_1500__apcsmart__2.2.1__01.dev")),
-        Ups::new("qx", ddl("2E/2E__PS1000L__nutdrv_qx__2.8.1__01.dev")),
-        Ups::new("blazer", ddl("Ablerex/Ablerex__MARS_MS3000RT__blazer_ser__2.7.2__01.dev")),
-        Ups::new("cyber", ddl("Cyber_Power_Systems/Cyber_Power_Systems__CP1500PFCLCD__usbhid-ups__2.7.4__01.dev")),
-        Ups::new("digitus", ddl("Digitus/Digitus__DN-170076__nutdrv_qx__2.7.4__01.dev")),
-        Ups::new("eaton", ddl("Eaton/Eaton__5PX__netxml-ups__2.7.4__03.dev")),
-        Ups::new("bcmxcp", ddl("Eaton/Eaton__5110__bcmxcp_usb__2.6.5__01.dev")),
-        Ups::new("tripp", ddl("Tripp_Lite/Tripp_Lite__OMNIVS1000__tripplite_usb__2.7.2.5__01.dev")),
-    ]
-}
 
 fn post(c: &Case, mut r: Run) -> Run {
     // the usage text's extra paragraph about -j

@@ -105,23 +105,30 @@ pub fn normalise_debian(mut r: Run) -> Run {
     r
 }
 
-/// A line diff of two texts, marking differing lines.
+/// A line diff of two texts (longest common subsequence): ` ` common,
+/// `-` only in `a`, `+` only in `b`; lines shown with escapes.
 pub fn diff(a: &str, b: &str) -> String {
     let al: Vec<&str> = a.split('\n').collect();
     let bl: Vec<&str> = b.split('\n').collect();
-    let mut out = String::new();
-    let n = al.len().max(bl.len());
-    for i in 0..n {
-        match (al.get(i), bl.get(i)) {
-            (Some(x), Some(y)) if x == y => out.push_str(&format!("   {x:?}\n")),
-            (x, y) => {
-                if let Some(x) = x {
-                    out.push_str(&format!(" - {x:?}\n"));
-                }
-                if let Some(y) = y {
-                    out.push_str(&format!(" + {y:?}\n"));
-                }
-            }
+    let (n, m) = (al.len(), bl.len());
+    let mut l = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            l[i][j] = if al[i] == bl[j] { l[i + 1][j + 1] + 1 } else { l[i + 1][j].max(l[i][j + 1]) };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, String::new());
+    while i < n || j < m {
+        if i < n && j < m && al[i] == bl[j] {
+            out.push_str(&format!("   {:?}\n", al[i]));
+            i += 1;
+            j += 1;
+        } else if j < m && (i == n || l[i][j + 1] >= l[i + 1][j]) {
+            out.push_str(&format!(" + {:?}\n", bl[j]));
+            j += 1;
+        } else {
+            out.push_str(&format!(" - {:?}\n", al[i]));
+            i += 1;
         }
     }
     out
