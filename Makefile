@@ -33,6 +33,7 @@ confdir      ?= /etc/nut
 statedir     ?= /var/lib/nut
 unitdir      ?= /lib/systemd/system
 shutdowndir  ?= /lib/systemd/system-shutdown
+generatordir ?= /lib/systemd/system-generators
 udevrulesdir ?= /lib/udev/rules.d
 tmpfilesdir  ?= $(prefix)/lib/tmpfiles.d
 sysusersdir  ?= $(prefix)/lib/sysusers.d
@@ -130,21 +131,18 @@ define units
 	done
 endef
 
-# $(call gendocs,NAMES): man pages and completions generated for NAMES
+# $(call gendocs,NAMES): man pages and completions nut-gen-docs wrote for NAMES
+# (its layout: man<N>/<name>.<N>, completions/{bash/<name>,zsh/_<name>,fish/<name>.fish})
 define gendocs
-	[ -d $(DOCDIR) ] || exit 0; \
-	for n in $(1); do \
-	  find $(DOCDIR) -type f | while read -r f; do \
-	    b=$${f##*/}; \
-	    case "$$b" in \
-	      $$n.[1-8]) s=$${b##*.}; $(INSTALL) -D -m 0644 "$$f" $(DESTDIR)$(mandir)/man$$s/$$b ;; \
-	      $$n.[1-8].gz) echo "error: $$f: compressed man page (the packaging tools compress)" >&2; exit 1 ;; \
-	      _$$n) $(INSTALL) -D -m 0644 "$$f" $(DESTDIR)$(zshcompdir)/$$b ;; \
-	      $$n.fish) $(INSTALL) -D -m 0644 "$$f" $(DESTDIR)$(fishcompdir)/$$b ;; \
-	      $$n.bash|$$n) case "$$f" in */man*) ;; *) \
-	        $(INSTALL) -D -m 0644 "$$f" $(DESTDIR)$(bashcompdir)/$$n ;; esac ;; \
-	    esac; \
-	  done; \
+	[ ! -d $(DOCDIR) ] || for n in $(1); do \
+	  for s in 1 5 8; do [ ! -f $(DOCDIR)/man$$s/$$n.$$s ] || \
+	    $(INSTALL) -D -m 0644 $(DOCDIR)/man$$s/$$n.$$s $(DESTDIR)$(mandir)/man$$s/$$n.$$s; done; \
+	  [ ! -f $(DOCDIR)/completions/bash/$$n ] || \
+	    $(INSTALL) -D -m 0644 $(DOCDIR)/completions/bash/$$n $(DESTDIR)$(bashcompdir)/$$n; \
+	  [ ! -f $(DOCDIR)/completions/zsh/_$$n ] || \
+	    $(INSTALL) -D -m 0644 $(DOCDIR)/completions/zsh/_$$n $(DESTDIR)$(zshcompdir)/_$$n; \
+	  [ ! -f $(DOCDIR)/completions/fish/$$n.fish ] || \
+	    $(INSTALL) -D -m 0644 $(DOCDIR)/completions/fish/$$n.fish $(DESTDIR)$(fishcompdir)/$$n.fish; \
 	done
 endef
 
@@ -169,6 +167,9 @@ install-server:
 	  [ -e $(DESTDIR)$(driverdir)/nut-driver ] && ln -sf nut-driver $(DESTDIR)$(driverdir)/$$d; done; true
 	for p in $(SERVER_SBIN_LINKS); do [ -e $(DESTDIR)$(driverdir)/$$p ] || continue; \
 	  mkdir -p $(DESTDIR)$(sbindir) && ln -sf $(driverdir)/$$p $(DESTDIR)$(sbindir)/$$p; done
+	# the enumerator is also the systemd generator that adds nut-driver@<ups>
+	if [ -e $(DESTDIR)$(driverdir)/nut-driver-enumerator ]; then mkdir -p $(DESTDIR)$(generatordir) && \
+	  ln -sf $(driverdir)/nut-driver-enumerator $(DESTDIR)$(generatordir)/nut-driver-enumerator-generator; fi
 	# Debian's NUT has upsd in the driver directory too; keep that name working
 	if [ -e $(DESTDIR)$(sbindir)/upsd ]; then \
 	  ln -sf $(sbindir)/upsd $(DESTDIR)$(driverdir)/upsd; fi
