@@ -18,6 +18,7 @@
 //! model and how data flows from a device to a shutdown decision.
 
 pub mod config;
+pub mod driver;
 pub mod logging;
 pub mod model;
 pub mod proto;
