@@ -241,7 +241,7 @@ fn background(argv: &[OsString], sock: &Path, wait: Duration) -> i32 {
     };
     let mut cmd = std::process::Command::new(exe);
     cmd.arg0(&argv[0]).args(&argv[1..]).arg("-F").env(BACKGROUND_CHILD, "1");
-    cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null());
+    cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
     cmd.process_group(0);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
