@@ -141,7 +141,10 @@ fn golden_conversation() {
     );
     assert!(s.exchange("INSTCMD load.off 5 6").is_empty());
     // REQ: the broadcast is escaped (2.8.0 sent `"a "q" value"`)
-    assert_eq!(s.exchange(r#"SET device.description "a \"q\" value""#), [r#"SETINFO device.description "a \"q\" value""#]);
+    assert_eq!(
+        s.exchange(r#"SET device.description "a \"q\" value""#),
+        [r#"SETINFO device.description "a \"q\" value""#]
+    );
     assert_eq!(s.exchange(r#"SET ups.status "OB LB""#), [r#"SETINFO ups.status "OB LB""#]);
     assert_eq!(s.exchange(r#"SET ups.status "OL""#), [r#"SETINFO ups.status "OL""#]);
     assert_eq!(s.exchange(r#"SET ups.serial """#), ["DELINFO ups.serial"]);
@@ -161,7 +164,10 @@ fn golden_conversation() {
     assert!(other.drain().is_empty(), "NOBROADCAST stops broadcasts");
     let pid = s.exchange("GETPID");
     assert!(pid.len() == 1 && pid[0].starts_with("PID "), "{pid:?}");
-    assert_eq!(s.exchange("DUMPVALUE ups.load"), [r#"SETINFO ups.load "7""#, "SETFLAGS ups.load RW", "DATAOK", "DUMPDONE"]);
+    assert_eq!(
+        s.exchange("DUMPVALUE ups.load"),
+        [r#"SETINFO ups.load "7""#, "SETFLAGS ups.load RW", "DATAOK", "DUMPDONE"]
+    );
     assert_eq!(s.exchange("LOGOUT"), ["OK Goodbye"]);
 }
 
@@ -231,14 +237,19 @@ fn unknown_keys_exit_nonzero_with_position() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     let conf = bed.dir.join("ups.conf");
     assert!(
-        err.contains(&format!("{}:4:3: Fatal error: 'bogus' is not a valid variable name for this driver.", conf.display())),
+        err.contains(&format!(
+            "{}:4:3: Fatal error: 'bogus' is not a valid variable name for this driver.",
+            conf.display()
+        )),
         "{err}"
     );
     // -x flags too
     bed.write("ups.conf", "[u]\n\tdriver = dummy-ups\n\tport = x.dev\n");
     let o = run_driver(&bed, &["-a", "u", "-F", "-u", "root", "-x", "bogusflag"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("Fatal error: 'bogusflag' is not a valid flag for this driver."));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("Fatal error: 'bogusflag' is not a valid flag for this driver.")
+    );
     // wrong driver
     bed.write("ups.conf", "[u]\n\tdriver = usbhid-ups\n\tport = x.dev\n");
     let o = run_driver(&bed, &["-a", "u", "-F", "-u", "root"]);

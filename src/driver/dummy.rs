@@ -12,7 +12,9 @@
 //!
 //! Unlike NUT, the data file is watched: a change (modification time,
 //! size or inode) is noticed within 50 ms and the file is played again from
-//! its start, in both dummy modes. Relative paths are resolved against the
+//! its start, in both dummy modes. A data file that disappears is a lost
+//! device: the data turns stale until the file is back (NUT keeps serving
+//! the old values as good). Relative paths are resolved against the
 //! configuration directory.
 //!
 //! Writable variables: every variable accepts `SET` (an empty value deletes
@@ -215,6 +217,16 @@ impl DummyUps {
         p.run(now, &mut |a| apply(&mut st, a));
     }
 
+    /// The simulated device is there while its data file is: a file that
+    /// vanishes is a lost device (data stale until it is back).
+    fn present(&self) -> Result<(), DeviceError> {
+        if self.mode == Some(Mode::Repeater) || self.path.exists() {
+            Ok(())
+        } else {
+            Err(DeviceError::Lost(format!("data file {} is gone", self.path.display())))
+        }
+    }
+
     /// Re-reads the file if it changed; true if it did.
     fn check_file(&mut self, ctx: &Ctx) -> bool {
         let now_sig = sig(&self.path);
@@ -293,6 +305,7 @@ impl Driver for DummyUps {
     }
 
     fn update_info(&mut self, ctx: &mut Ctx) -> Result<(), DeviceError> {
+        self.present()?;
         if self.check_file(ctx) {
             return Ok(());
         }
@@ -311,6 +324,7 @@ impl Driver for DummyUps {
     }
 
     fn tick(&mut self, ctx: &mut Ctx) -> Result<(), DeviceError> {
+        self.present()?;
         if self.check_file(ctx) {
             return Ok(());
         }
@@ -319,6 +333,10 @@ impl Driver for DummyUps {
             self.play(ctx, now);
         }
         Ok(())
+    }
+
+    fn reconnect(&mut self, _ctx: &mut Ctx) -> Result<(), DeviceError> {
+        self.present()
     }
 
     fn connect_timeout(&self) -> Duration {

@@ -114,7 +114,10 @@ impl Bed {
         let port = free_port();
         self.port = port;
         self.write("upsd.conf", format!("LISTEN 127.0.0.1 {port}\nMAXAGE 15\n"));
-        self.write("upsd.users", format!("[admin]\n\tpassword = secret\n\tactions = SET\n\tinstcmds = ALL\n{extra_users}"));
+        self.write(
+            "upsd.users",
+            format!("[admin]\n\tpassword = secret\n\tactions = SET\n\tinstcmds = ALL\n{extra_users}"),
+        );
         let mut c = self.command(format!("{NUT_LIB}/upsd"));
         let log = std::fs::File::create(self.dir.join("upsd.log")).expect("upsd.log");
         c.args(["-F", "-u", "root"]).stdout(Stdio::null()).stderr(log);
@@ -233,7 +236,8 @@ impl Drop for Bed {
     fn drop(&mut self) {
         // SIGTERM everyone first, then reap: drivers take up to a second
         for (_, c) in self.children.iter() {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), nix::sys::signal::Signal::SIGTERM);
+            let _ =
+                nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), nix::sys::signal::Signal::SIGTERM);
         }
         let t0 = Instant::now();
         for (_, c) in self.children.iter_mut() {
