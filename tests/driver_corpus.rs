@@ -16,7 +16,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::refnut::{require_debian_nut, Bed};
+use common::refnut::{require_debian_nut, Scratch};
 
 const BATCH: usize = 25;
 
@@ -65,7 +65,7 @@ fn every_dump_is_served_like_debian_dummy_ups() {
     let mut identical = 0;
     let mut failures = Vec::new();
     for (b, chunk) in dumps.chunks(BATCH).enumerate() {
-        let mut bed = Bed::new(&format!("corpus{b}"));
+        let mut bed = Scratch::new(&format!("corpus{b}"));
         let mut conf = String::from("maxretry = 1\n");
         for (i, p) in chunk.iter().enumerate() {
             bed.write(&format!("ddl/{i:03}.dev"), std::fs::read(p).expect("read dump"));

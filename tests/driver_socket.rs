@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
-use common::refnut::{wait_for, Bed};
+use common::refnut::{wait_within, Scratch};
 
 const GOLDEN: &str = include_str!("data/golden-transcripts.md");
 
@@ -23,7 +23,7 @@ struct Sock {
 }
 
 impl Sock {
-    fn connect(bed: &Bed, name: &str) -> Sock {
+    fn connect(bed: &Scratch, name: &str) -> Sock {
         let s = UnixStream::connect(bed.dir.join(name)).expect("connect driver socket");
         s.set_read_timeout(Some(Duration::from_millis(400))).unwrap();
         Sock { w: s.try_clone().unwrap(), r: BufReader::new(s) }
@@ -73,8 +73,8 @@ impl Sock {
     }
 }
 
-fn bed_with_dummy(dev_name: &str, dev: &str, extra_conf: &str) -> Bed {
-    let mut bed = Bed::new("sock");
+fn bed_with_dummy(dev_name: &str, dev: &str, extra_conf: &str) -> Scratch {
+    let mut bed = Scratch::new("sock");
     bed.write(dev_name, dev);
     bed.write(
         "ups.conf",
@@ -208,7 +208,7 @@ fn sequence_file_steps_and_loops() {
 
 #[test]
 fn relative_port_resolves_against_confpath() {
-    let mut bed = Bed::new("relpath");
+    let mut bed = Scratch::new("relpath");
     bed.write("sub/x.dev", "ups.load: 42\n");
     bed.write("ups.conf", "[r]\n\tdriver = dummy-ups\n\tport = sub/x.dev\n");
     // run from another directory: the file is still found
@@ -221,7 +221,7 @@ fn relative_port_resolves_against_confpath() {
     assert_eq!(s.until("DUMPDONE", Duration::from_secs(5))[0], r#"SETINFO ups.load "42""#);
 }
 
-fn run_driver(bed: &Bed, args: &[&str]) -> std::process::Output {
+fn run_driver(bed: &Scratch, args: &[&str]) -> std::process::Output {
     let mut c = bed.command(bed.our_driver("dummy-ups"));
     c.args(args);
     c.output().expect("run driver")
@@ -229,7 +229,7 @@ fn run_driver(bed: &Bed, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn unknown_keys_exit_nonzero_with_position() {
-    let bed = Bed::new("unknown");
+    let bed = Scratch::new("unknown");
     bed.write("x.dev", "ups.load: 1\n");
     bed.write("ups.conf", "[u]\n\tdriver = dummy-ups\n\tport = x.dev\n  bogus = 1\n");
     let o = run_driver(&bed, &["-a", "u", "-F", "-u", "root"]);
@@ -259,7 +259,7 @@ fn unknown_keys_exit_nonzero_with_position() {
 
 #[test]
 fn x_after_a_overrides_ups_conf_and_before_is_overridden() {
-    let bed = Bed::new("xorder");
+    let bed = Scratch::new("xorder");
     bed.write("x.dev", "ups.load: 1\n");
     bed.write("ups.conf", "[u]\n\tdriver = dummy-ups\n\tport = x.dev\n\tmode = dummy-once\n");
     let dump = |args: &[&str]| {
@@ -275,7 +275,7 @@ fn x_after_a_overrides_ups_conf_and_before_is_overridden() {
 
 #[test]
 fn nut_driver_runs_the_section_driver() {
-    let mut bed = Bed::new("nutdriver");
+    let mut bed = Scratch::new("nutdriver");
     bed.write("x.dev", "ups.load: 5\n");
     bed.write("ups.conf", "[MyUPS]\n\tdriver = dummy-ups\n\tport = x.dev\n");
     let mut c = bed.command(env!("CARGO_BIN_EXE_nut-driver"));
@@ -294,7 +294,7 @@ fn nut_driver_runs_the_section_driver() {
 
 #[test]
 fn killpower_path() {
-    let bed = Bed::new("kill");
+    let bed = Scratch::new("kill");
     bed.write("x.dev", "ups.load: 5\n");
     bed.write("ups.conf", "[u]\n\tdriver = dummy-ups\n\tport = x.dev\n");
     let o = run_driver(&bed, &["-a", "u", "-k", "-u", "root"]);
@@ -307,7 +307,7 @@ fn killpower_path() {
 
 #[test]
 fn background_by_default_and_pid_file() {
-    let mut bed = Bed::new("bg");
+    let mut bed = Scratch::new("bg");
     bed.write("x.dev", "ups.load: 5\n");
     bed.write("ups.conf", "[u]\n\tdriver = dummy-ups\n\tport = x.dev\n");
     let o = run_driver(&bed, &["-a", "u", "-u", "root"]);
@@ -315,12 +315,12 @@ fn background_by_default_and_pid_file() {
     // the parent returned once the background driver was up
     assert!(UnixStream::connect(bed.dir.join("dummy-ups-u")).is_ok());
     let pidfile = bed.dir.join("dummy-ups-u.pid");
-    wait_for(Duration::from_secs(5), || pidfile.exists(), "PID file");
+    wait_within(Duration::from_secs(5), || pidfile.exists(), "PID file");
     let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
     assert_ne!(pid, 0);
     // -c exit stops it through the PID file; it removes socket and PID file
     let o = run_driver(&bed, &["-a", "u", "-c", "exit"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    wait_for(Duration::from_secs(5), || !pidfile.exists() && !bed.dir.join("dummy-ups-u").exists(), "driver exit");
+    wait_within(Duration::from_secs(5), || !pidfile.exists() && !bed.dir.join("dummy-ups-u").exists(), "driver exit");
     let _ = &mut bed;
 }

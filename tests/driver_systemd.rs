@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::time::{Duration, Instant};
 
-use common::refnut::Bed;
+use common::refnut::Scratch;
 
 struct Notify(UnixDatagram);
 
@@ -64,7 +64,7 @@ fn read_until(r: &mut BufReader<UnixStream>, want: &str, limit: Duration) {
 
 #[test]
 fn ready_status_watchdog_and_device_loss() {
-    let mut bed = Bed::new("systemd");
+    let mut bed = Scratch::new("systemd");
     bed.write("x.dev", "ups.status: OL\nbattery.charge: 87\n");
     bed.write("ups.conf", "[u]\n\tdriver = dummy-ups\n\tport = x.dev\n\tpollinterval = 1\n");
     let notify_path = bed.dir.join("notify");

@@ -10,9 +10,20 @@ use crate::proto::words::{tokenize, Line, Word};
 /// and comment lines are left out too.
 pub(crate) fn lines(input: &[u8], sink: &mut Sink<'_>) -> Vec<Line> {
     let mut out = Vec::new();
+    // where each physical line starts, to name the dropped byte
+    let starts: Vec<usize> =
+        std::iter::once(0).chain(input.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1)).collect();
+    let byte_at = |p: crate::proto::words::Pos| {
+        let at = starts.get(p.line as usize - 1)? + p.col as usize - 1;
+        input.get(at).copied()
+    };
     for line in tokenize(input) {
         if let Some(pos) = line.dropped_byte {
-            sink.warn(pos, "byte outside printable ASCII dropped (NUT keeps only 0x20-0x7F)");
+            let msg = match byte_at(pos) {
+                Some(b) => format!("discarding invalid character (0x{b:02x}): NUT keeps only printable ASCII"),
+                None => "discarding invalid character: NUT keeps only printable ASCII".to_string(),
+            };
+            sink.warn(pos, msg);
         }
         if let Some(pos) = line.limit_hit {
             sink.warn(pos, "line exceeds NUT's limits (32 words, 512 bytes a word); the excess was dropped");
@@ -62,5 +73,23 @@ pub(crate) fn shape(line: &Line) -> Shape<'_> {
         2 => Shape::Other,
         _ if w[1].text == "=" => Shape::Assign { key: &w[0], value: &w[2], extra: &w[3..] },
         _ => Shape::Other,
+    }
+}
+
+/// NUT's complaint about a line its directive table does not take, with
+/// the line's words as NUT prints them.
+pub(crate) fn invalid_directive(line: &Line, sink: &mut Sink<'_>) {
+    let mut msg = String::from("invalid directive");
+    for w in &line.words {
+        msg.push(' ');
+        msg.push_str(&w.text);
+    }
+    sink.warn(line.words[0].pos, msg);
+}
+
+/// Warns about words after the first `used` ones, which NUT ignores.
+pub(crate) fn extra_words(line: &Line, used: usize, sink: &mut Sink<'_>) {
+    if let Some(w) = line.words.get(used) {
+        sink.warn(w.pos, format!("{} takes {} argument(s); the rest is ignored", line.words[0].text, used - 1));
     }
 }

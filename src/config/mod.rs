@@ -9,9 +9,15 @@
 //! way `nut-check-config` does. [`paths`] resolves NUT's directories from the
 //! environment.
 
+pub mod check;
 pub mod diag;
+pub mod nut_conf;
 pub mod paths;
 pub mod ups;
+pub mod upsd;
+pub mod upsmon;
+pub mod upssched;
+pub mod users;
 pub mod value;
 
 mod lines;
