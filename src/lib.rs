@@ -20,6 +20,7 @@
 pub mod config;
 pub mod logging;
 pub mod model;
+pub mod monitor;
 pub mod proto;
 pub mod systemd;
 
