@@ -147,7 +147,8 @@ impl<C: Connector, E: Effects> Monitor<C, E> {
     /// A monitor for `settings` (checked by the caller, see
     /// [`Settings::check_power`]).
     pub fn new(settings: Settings, connector: C, effects: E) -> Self {
-        let mut m = Monitor { sleepval: settings.pollfreq, settings, upses: Vec::new(), connector, effects, loader: None };
+        let mut m =
+            Monitor { sleepval: settings.pollfreq, settings, upses: Vec::new(), connector, effects, loader: None };
         let specs = m.settings.monitors.clone();
         for spec in specs {
             m.add(spec);
@@ -291,7 +292,10 @@ impl<C: Connector, E: Effects> Monitor<C, E> {
             Err(err) => {
                 let e = &self.upses[i];
                 let text = if err.unknown_ups {
-                    format!("Poll UPS [{}] failed - [{}] does not exist on server {}", e.spec.system, e.spec.ups, e.spec.host)
+                    format!(
+                        "Poll UPS [{}] failed - [{}] does not exist on server {}",
+                        e.spec.system, e.spec.ups, e.spec.host
+                    )
                 } else {
                     format!("Poll UPS [{}] failed - {}", e.spec.system, err.message)
                 };

@@ -6,8 +6,11 @@
 //! - [`engine`]: the loop — polling, recalculation, the primary/secondary
 //!   FSD procedure — generic over the upsd sessions and the effects.
 
+pub mod control;
+pub mod effects;
 pub mod engine;
 pub mod notify;
+pub mod privileged;
 pub mod settings;
 pub mod state;
 #[cfg(test)]

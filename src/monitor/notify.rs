@@ -11,61 +11,61 @@ pub enum NotifyType {
     /// UPS back on line power.
     Online,
     /// UPS on battery.
-    OnBatt,
+    Onbatt,
     /// Battery low.
-    LowBatt,
+    Lowbatt,
     /// Forced shutdown in progress.
     Fsd,
     /// Communications (re-)established.
-    CommOk,
+    Commok,
     /// Communications lost.
-    CommBad,
+    Commbad,
     /// This system is shutting down.
     Shutdown,
     /// A primary waits for its secondaries to log out (newest NUT).
     ShutdownHostsync,
     /// Battery needs replacing.
-    ReplBatt,
+    Replbatt,
     /// UPS unavailable for a while.
-    NoComm,
+    Nocomm,
     /// The privileged parent died.
-    NoParent,
+    Noparent,
     /// Calibration in progress.
     Cal,
     /// Calibration finished.
-    NotCal,
+    Notcal,
     /// Administratively off.
     Off,
     /// No longer off.
-    NotOff,
+    Notoff,
     /// On bypass.
     Bypass,
     /// No longer on bypass.
-    NotBypass,
+    Notbypass,
     /// ECO mode.
     Eco,
     /// No longer in ECO mode.
-    NotEco,
+    Noteco,
     /// Active alarms (second `%s`: `ups.alarm`).
     Alarm,
     /// No active alarms any more.
-    NotAlarm,
+    Notalarm,
     /// Overloaded.
     Over,
     /// No longer overloaded.
-    NotOver,
+    Notover,
     /// Trimming input voltage.
     Trim,
     /// No longer trimming.
-    NotTrim,
+    Nottrim,
     /// Boosting input voltage.
     Boost,
     /// No longer boosting.
-    NotBoost,
+    Notboost,
     /// Unclassified status tokens (second `%s`: the tokens).
     Other,
     /// No unclassified tokens any more.
-    NotOther,
+    Notother,
     /// The clock jumped (second `%s`: by how much).
     SuspendTimejumpUnexpected,
     /// The OS is going to sleep.
@@ -79,34 +79,34 @@ pub const ALL_TYPES: [NotifyType; 32] = {
     use NotifyType::*;
     [
         Online,
-        OnBatt,
-        LowBatt,
+        Onbatt,
+        Lowbatt,
         Fsd,
-        CommOk,
-        CommBad,
+        Commok,
+        Commbad,
         Shutdown,
         ShutdownHostsync,
-        ReplBatt,
-        NoComm,
-        NoParent,
+        Replbatt,
+        Nocomm,
+        Noparent,
         Cal,
-        NotCal,
+        Notcal,
         Off,
-        NotOff,
+        Notoff,
         Bypass,
-        NotBypass,
+        Notbypass,
         Eco,
-        NotEco,
+        Noteco,
         Alarm,
-        NotAlarm,
+        Notalarm,
         Over,
-        NotOver,
+        Notover,
         Trim,
-        NotTrim,
+        Nottrim,
         Boost,
-        NotBoost,
+        Notboost,
         Other,
-        NotOther,
+        Notother,
         SuspendTimejumpUnexpected,
         SuspendStarting,
         SuspendFinished,
@@ -115,38 +115,38 @@ pub const ALL_TYPES: [NotifyType; 32] = {
 
 impl NotifyType {
     /// The name used in upsmon.conf, upssched.conf and `NOTIFYTYPE=`.
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         use NotifyType::*;
         match self {
             Online => "ONLINE",
-            OnBatt => "ONBATT",
-            LowBatt => "LOWBATT",
+            Onbatt => "ONBATT",
+            Lowbatt => "LOWBATT",
             Fsd => "FSD",
-            CommOk => "COMMOK",
-            CommBad => "COMMBAD",
+            Commok => "COMMOK",
+            Commbad => "COMMBAD",
             Shutdown => "SHUTDOWN",
             ShutdownHostsync => "SHUTDOWN_HOSTSYNC",
-            ReplBatt => "REPLBATT",
-            NoComm => "NOCOMM",
-            NoParent => "NOPARENT",
+            Replbatt => "REPLBATT",
+            Nocomm => "NOCOMM",
+            Noparent => "NOPARENT",
             Cal => "CAL",
-            NotCal => "NOTCAL",
+            Notcal => "NOTCAL",
             Off => "OFF",
-            NotOff => "NOTOFF",
+            Notoff => "NOTOFF",
             Bypass => "BYPASS",
-            NotBypass => "NOTBYPASS",
+            Notbypass => "NOTBYPASS",
             Eco => "ECO",
-            NotEco => "NOTECO",
+            Noteco => "NOTECO",
             Alarm => "ALARM",
-            NotAlarm => "NOTALARM",
+            Notalarm => "NOTALARM",
             Over => "OVER",
-            NotOver => "NOTOVER",
+            Notover => "NOTOVER",
             Trim => "TRIM",
-            NotTrim => "NOTTRIM",
+            Nottrim => "NOTTRIM",
             Boost => "BOOST",
-            NotBoost => "NOTBOOST",
+            Notboost => "NOTBOOST",
             Other => "OTHER",
-            NotOther => "NOTOTHER",
+            Notother => "NOTOTHER",
             SuspendTimejumpUnexpected => "SUSPEND_TIMEJUMP_UNEXPECTED",
             SuspendStarting => "SUSPEND_STARTING",
             SuspendFinished => "SUSPEND_FINISHED",
@@ -155,44 +155,44 @@ impl NotifyType {
 
     /// Looks a type up by name, case-insensitively (as NUT does).
     pub fn from_name(s: &str) -> Option<NotifyType> {
-        ALL_TYPES.iter().copied().find(|t| t.name().eq_ignore_ascii_case(s))
+        ALL_TYPES.iter().copied().find(|t| t.as_str().eq_ignore_ascii_case(s))
     }
 
     /// NUT's stock message.
-    pub fn stock_message(self) -> &'static str {
+    pub fn default_message(self) -> &'static str {
         use NotifyType::*;
         match self {
             Online => "UPS %s on line power",
-            OnBatt => "UPS %s on battery",
-            LowBatt => "UPS %s battery is low",
+            Onbatt => "UPS %s on battery",
+            Lowbatt => "UPS %s battery is low",
             Fsd => "UPS %s: forced shutdown in progress",
-            CommOk => "Communications with UPS %s established",
-            CommBad => "Communications with UPS %s lost",
+            Commok => "Communications with UPS %s established",
+            Commbad => "Communications with UPS %s lost",
             Shutdown => "Auto logout and shutdown proceeding",
             ShutdownHostsync => {
                 "Shutdown initiated; primary system is waiting for secondaries to log out or time out"
             }
-            ReplBatt => "UPS %s battery needs to be replaced",
-            NoComm => "UPS %s is unavailable",
-            NoParent => "upsmon parent process died - shutdown impossible",
+            Replbatt => "UPS %s battery needs to be replaced",
+            Nocomm => "UPS %s is unavailable",
+            Noparent => "upsmon parent process died - shutdown impossible",
             Cal => "UPS %s: calibration in progress",
-            NotCal => "UPS %s: calibration finished",
+            Notcal => "UPS %s: calibration finished",
             Off => "UPS %s: administratively OFF or asleep",
-            NotOff => "UPS %s: no longer administratively OFF or asleep",
+            Notoff => "UPS %s: no longer administratively OFF or asleep",
             Bypass => "UPS %s: on bypass (powered, not protecting)",
-            NotBypass => "UPS %s: no longer on bypass",
+            Notbypass => "UPS %s: no longer on bypass",
             Eco => "UPS %s: in ECO mode (as defined by vendor)",
-            NotEco => "UPS %s: no longer in ECO mode",
+            Noteco => "UPS %s: no longer in ECO mode",
             Alarm => "UPS %s: one or more active alarms: [%s]",
-            NotAlarm => "UPS %s is no longer in an alarm state (no active alarms)",
+            Notalarm => "UPS %s is no longer in an alarm state (no active alarms)",
             Over => "UPS %s: overloaded",
-            NotOver => "UPS %s: no longer overloaded",
+            Notover => "UPS %s: no longer overloaded",
             Trim => "UPS %s: trimming incoming voltage",
-            NotTrim => "UPS %s: no longer trimming incoming voltage",
+            Nottrim => "UPS %s: no longer trimming incoming voltage",
             Boost => "UPS %s: boosting incoming voltage",
-            NotBoost => "UPS %s: no longer boosting incoming voltage",
+            Notboost => "UPS %s: no longer boosting incoming voltage",
             Other => "UPS %s: has at least one unclassified status token: [%s]",
-            NotOther => "UPS %s has no unclassified status tokens anymore",
+            Notother => "UPS %s has no unclassified status tokens anymore",
             SuspendTimejumpUnexpected => "Unexpected clock change by %s, treating as wake up from sleep",
             SuspendStarting => "OS is entering sleep/suspend/hibernate mode",
             SuspendFinished => {
@@ -204,7 +204,7 @@ impl NotifyType {
 
 impl fmt::Display for NotifyType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.write_str(self.as_str())
     }
 }
 
@@ -289,7 +289,7 @@ impl NotifyTable {
 
     /// The message template of a type (the override or the stock text).
     pub fn template(&self, t: NotifyType) -> &str {
-        self.entries[Self::idx(t)].0.as_deref().unwrap_or(t.stock_message())
+        self.entries[Self::idx(t)].0.as_deref().unwrap_or(t.default_message())
     }
 
     /// The formatted message for `ups` (the system string, empty for
@@ -364,16 +364,16 @@ mod tests {
     #[test]
     fn names_round_trip_case_insensitively() {
         for t in ALL_TYPES {
-            assert_eq!(NotifyType::from_name(t.name()), Some(t));
-            assert_eq!(NotifyType::from_name(&t.name().to_lowercase()), Some(t));
+            assert_eq!(NotifyType::from_name(t.as_str()), Some(t));
+            assert_eq!(NotifyType::from_name(&t.as_str().to_lowercase()), Some(t));
         }
         assert_eq!(NotifyType::from_name("BOGUS"), None);
     }
 
     #[test]
-    fn stock_messages_format_like_nut() {
+    fn default_messages_format_like_nut() {
         let t = NotifyTable::default();
-        assert_eq!(t.message(NotifyType::OnBatt, Some("ups@localhost"), None), "UPS ups@localhost on battery");
+        assert_eq!(t.message(NotifyType::Onbatt, Some("ups@localhost"), None), "UPS ups@localhost on battery");
         assert_eq!(t.message(NotifyType::Shutdown, None, None), "Auto logout and shutdown proceeding");
         assert_eq!(
             t.message(NotifyType::Alarm, Some("u"), Some("Replace battery!")),

@@ -185,7 +185,7 @@ impl UpsState {
             return;
         }
         if self.comm == Seen::No {
-            self.notify(cx, NotifyType::CommOk);
+            self.notify(cx, NotifyType::Commok);
         }
         self.comm = Seen::Yes;
     }
@@ -195,7 +195,7 @@ impl UpsState {
     pub fn gone(&mut self, cx: &mut Ctx<'_>) {
         if self.comm != Seen::No {
             self.comm = Seen::No;
-            self.notify(cx, NotifyType::CommBad);
+            self.notify(cx, NotifyType::Commbad);
             return;
         }
         let nocomm = cx.settings.nocommwarntime;
@@ -203,7 +203,7 @@ impl UpsState {
             return;
         }
         if older_than(self.last_ncwarn, cx.now, nocomm) {
-            self.notify(cx, NotifyType::NoComm);
+            self.notify(cx, NotifyType::Nocomm);
             self.last_ncwarn = Some(cx.now);
         }
     }
@@ -239,27 +239,27 @@ impl UpsState {
             self.not_off(cx);
         }
         if !status.contains("BYPASS") {
-            self.leave(cx, |f| &mut f.bypass, NotifyType::NotBypass);
+            self.leave(cx, |f| &mut f.bypass, NotifyType::Notbypass);
             self.bypass_state = false;
         }
         if !status.contains("ALARM") {
             self.alarm_state = false;
-            self.leave(cx, |f| &mut f.alarm, NotifyType::NotAlarm);
+            self.leave(cx, |f| &mut f.alarm, NotifyType::Notalarm);
         }
         if !status.contains("OVER") {
             self.over_since = None;
             self.over_state = false;
-            self.leave(cx, |f| &mut f.over, NotifyType::NotOver);
+            self.leave(cx, |f| &mut f.over, NotifyType::Notover);
         }
         if !status.contains("TRIM") {
-            self.leave(cx, |f| &mut f.trim, NotifyType::NotTrim);
+            self.leave(cx, |f| &mut f.trim, NotifyType::Nottrim);
         }
         if !status.contains("BOOST") {
-            self.leave(cx, |f| &mut f.boost, NotifyType::NotBoost);
+            self.leave(cx, |f| &mut f.boost, NotifyType::Notboost);
         }
         if !status.contains("ECO") {
             self.eco_state = false;
-            self.leave(cx, |f| &mut f.eco, NotifyType::NotEco);
+            self.leave(cx, |f| &mut f.eco, NotifyType::Noteco);
         }
 
         let mut others: Vec<String> = Vec::new();
@@ -271,13 +271,13 @@ impl UpsState {
                 "OB" => self.on_batt(cx),
                 "LB" => {
                     if !self.flags.lowbatt {
-                        self.notify(cx, NotifyType::LowBatt);
+                        self.notify(cx, NotifyType::Lowbatt);
                         self.flags.lowbatt = true;
                     }
                 }
                 "RB" => {
                     if older_than(self.last_rbwarn, cx.now, cx.settings.rbwarntime) {
-                        self.notify(cx, NotifyType::ReplBatt);
+                        self.notify(cx, NotifyType::Replbatt);
                         self.last_rbwarn = Some(cx.now);
                     }
                 }
@@ -324,7 +324,7 @@ impl UpsState {
         self.other_tokens = seen_others;
         if changed_others {
             if others.is_empty() {
-                self.notify(cx, NotifyType::NotOther);
+                self.notify(cx, NotifyType::Notother);
             } else {
                 cx.out.push(Notification::ups(NotifyType::Other, &self.system).with_extra(others.join(" ")));
             }
@@ -347,13 +347,13 @@ impl UpsState {
     }
 
     fn not_cal(&mut self, cx: &mut Ctx<'_>) {
-        self.leave(cx, |f| &mut f.cal, NotifyType::NotCal);
+        self.leave(cx, |f| &mut f.cal, NotifyType::Notcal);
     }
 
     fn not_off(&mut self, cx: &mut Ctx<'_>) {
         self.off_since = None;
         self.off_critical = false;
-        self.leave(cx, |f| &mut f.off, NotifyType::NotOff);
+        self.leave(cx, |f| &mut f.off, NotifyType::Notoff);
     }
 
     fn on_line(&mut self, cx: &mut Ctx<'_>) {
@@ -375,7 +375,7 @@ impl UpsState {
         }
         *cx.sleepval = cx.settings.pollfreqalert;
         self.line = Seen::No;
-        self.notify(cx, NotifyType::OnBatt);
+        self.notify(cx, NotifyType::Onbatt);
         self.flags.onbatt = true;
         self.flags.online = false;
     }

@@ -162,7 +162,8 @@ async fn run(
     let t0 = Instant::now();
     let world = Arc::new(Mutex::new(World::default()));
     setup(&mut world.lock().unwrap());
-    let fake = Fake { t0, world: world.clone(), scripts: scripts.into_iter().map(|(n, s)| (n.to_string(), s)).collect() };
+    let fake =
+        Fake { t0, world: world.clone(), scripts: scripts.into_iter().map(|(n, s)| (n.to_string(), s)).collect() };
     let rec = Recorder { t0: Some(t0), ..Recorder::default() };
     let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
@@ -212,7 +213,7 @@ async fn power_failure_primary_shuts_down_finaldelay_after_lb() {
     let (out, rec, log) = run(s, vec![("ups", script)], |_| {}, secs(100.0), vec![]).await;
     assert_eq!(out, Outcome::ShutdownStarted);
     // Polls at 0, 5, 10 (OB: alert rate 2 s), 12, …, 20, 22 (LB).
-    assert_eq!(kinds(&rec), vec![(10.0, OnBatt), (22.0, LowBatt), (22.0, Shutdown)]);
+    assert_eq!(kinds(&rec), vec![(10.0, Onbatt), (22.0, Lowbatt), (22.0, Shutdown)]);
     assert_eq!(log, ["22.000 FSD ups"]);
     assert_eq!(rec.shutdown_at, Some(secs(27.0)));
     assert_eq!(rec.events[0].2, "UPS ups@localhost on battery");
@@ -226,7 +227,7 @@ async fn power_returning_cancels_everything() {
     let (out, rec, _) = run(s, vec![("ups", script)], |_| {}, secs(60.0), vec![]).await;
     assert_eq!(out, Outcome::Stopped);
     // 0, 5 (OB), 7, 9 (OL: back to 5 s), 14, …, 29, 34 (OL again: the OB blip is not seen).
-    assert_eq!(kinds(&rec), vec![(5.0, OnBatt), (9.0, Online)]);
+    assert_eq!(kinds(&rec), vec![(5.0, Onbatt), (9.0, Online)]);
     assert_eq!(rec.shutdown_at, None);
 }
 
@@ -237,7 +238,7 @@ async fn secondary_shuts_down_when_the_primary_sets_fsd() {
     let script = timeline(&[(0.0, "OL"), (6.0, "FSD OB LB")]);
     let (out, rec, log) = run(s, vec![("ups", script)], |_| {}, secs(60.0), vec![]).await;
     assert_eq!(out, Outcome::ShutdownStarted);
-    assert_eq!(kinds(&rec), vec![(10.0, Fsd), (10.0, OnBatt), (10.0, LowBatt), (10.0, Shutdown)]);
+    assert_eq!(kinds(&rec), vec![(10.0, Fsd), (10.0, Onbatt), (10.0, Lowbatt), (10.0, Shutdown)]);
     assert!(log.is_empty(), "a secondary never sets FSD: {log:?}");
     assert_eq!(rec.shutdown_at, Some(secs(15.0)));
 }
@@ -258,18 +259,13 @@ async fn primary_waits_for_secondaries_to_log_out() {
     use NotifyType::*;
     let s = settings(vec![spec("ups", 1, Role::Primary)]);
     let script = timeline(&[(0.0, "OB LB")]);
-    let (out, rec, log) = run(
-        s,
-        vec![("ups", script)],
-        |w| w.secondaries_until.push(("ups".into(), secs(3.1))),
-        secs(60.0),
-        vec![],
-    )
-    .await;
+    let (out, rec, log) =
+        run(s, vec![("ups", script)], |w| w.secondaries_until.push(("ups".into(), secs(3.1))), secs(60.0), vec![])
+            .await;
     assert_eq!(out, Outcome::ShutdownStarted);
     assert_eq!(log, ["0.000 FSD ups"]);
     // NUMLOGINS polled at 0, 0.25, … ; 2 logins until 3.1, so 3.25 sees 1.
-    assert_eq!(kinds(&rec), vec![(0.0, OnBatt), (0.0, LowBatt), (0.0, ShutdownHostsync), (3.25, Shutdown)]);
+    assert_eq!(kinds(&rec), vec![(0.0, Onbatt), (0.0, Lowbatt), (0.0, ShutdownHostsync), (3.25, Shutdown)]);
     assert_eq!(rec.shutdown_at, Some(secs(8.25)));
 }
 
@@ -277,14 +273,9 @@ async fn primary_waits_for_secondaries_to_log_out() {
 async fn hostsync_bounds_the_wait_for_stuck_secondaries() {
     let s = settings(vec![spec("ups", 1, Role::Primary)]);
     let script = timeline(&[(0.0, "OL"), (1.0, "OB LB")]);
-    let (out, rec, _) = run(
-        s,
-        vec![("ups", script)],
-        |w| w.secondaries_until.push(("ups".into(), secs(1000.0))),
-        secs(100.0),
-        vec![],
-    )
-    .await;
+    let (out, rec, _) =
+        run(s, vec![("ups", script)], |w| w.secondaries_until.push(("ups".into(), secs(1000.0))), secs(100.0), vec![])
+            .await;
     assert_eq!(out, Outcome::ShutdownStarted);
     // LB seen at 5; FSD; waits until more than 15 s passed: 20.25; +5.
     assert_eq!(rec.shutdown_at, Some(secs(25.25)));
@@ -299,7 +290,7 @@ async fn lost_contact_on_battery_becomes_critical_after_deadtime() {
     assert_eq!(out, Outcome::ShutdownStarted);
     // OB at 5, stale from 7; last good poll 5; promoted when more than
     // DEADTIME=15 s passed: poll at 21 (16 s).
-    assert_eq!(kinds(&rec), vec![(5.0, OnBatt), (7.0, CommBad), (21.0, Shutdown)]);
+    assert_eq!(kinds(&rec), vec![(5.0, Onbatt), (7.0, Commbad), (21.0, Shutdown)]);
     assert_eq!(rec.shutdown_at, Some(secs(26.0)));
 }
 
@@ -314,7 +305,7 @@ async fn lost_contact_on_line_is_not_critical_and_nags_nocomm() {
     // Last good poll at 0; COMMBAD at 5; NOCOMM once 20 s have passed since
     // the last poll (20) and again when more than 20 s passed since (45);
     // back at 55: COMMOK, no ONLINE (the line state was never lost).
-    assert_eq!(kinds(&rec), vec![(5.0, CommBad), (20.0, NoComm), (45.0, NoComm), (55.0, CommOk)]);
+    assert_eq!(kinds(&rec), vec![(5.0, Commbad), (20.0, Nocomm), (45.0, Nocomm), (55.0, Commok)]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -345,10 +336,7 @@ async fn flapping_power_notifies_each_change_and_never_shuts_down() {
     let script = timeline(&[(0.0, "OL"), (2.0, "OB"), (3.0, "OL"), (4.0, "OB"), (5.0, "OL"), (6.0, "OB")]);
     let (out, rec, _) = run(s, vec![("ups", script)], |_| {}, secs(8.5), vec![]).await;
     assert_eq!(out, Outcome::Stopped);
-    assert_eq!(
-        kinds(&rec),
-        vec![(2.0, OnBatt), (3.0, Online), (4.0, OnBatt), (5.0, Online), (6.0, OnBatt)]
-    );
+    assert_eq!(kinds(&rec), vec![(2.0, Onbatt), (3.0, Online), (4.0, Onbatt), (5.0, Online), (6.0, Onbatt)]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -368,7 +356,7 @@ async fn vendor_token_keeps_lb_latched_and_reports_other() {
     s.minsupplies = 0;
     let script = timeline(&[(0.0, "OL"), (3.0, "OB LB"), (8.0, "OB XLBX"), (12.0, "OL")]);
     let (_, rec, _) = run(s, vec![("ups", script)], |_| {}, secs(20.0), vec![]).await;
-    assert_eq!(kinds(&rec), vec![(5.0, OnBatt), (5.0, LowBatt), (9.0, Other), (13.0, Online), (13.0, NotOther)]);
+    assert_eq!(kinds(&rec), vec![(5.0, Onbatt), (5.0, Lowbatt), (9.0, Other), (13.0, Online), (13.0, Notother)]);
     assert_eq!(rec.events[2].2, "UPS ups@localhost: has at least one unclassified status token: [XLBX]");
 }
 
