@@ -22,6 +22,7 @@ pub mod logging;
 pub mod model;
 pub mod monitor;
 pub mod proto;
+pub mod sched;
 pub mod systemd;
 
 /// The version we report (`server.version`, `driver.version`, `-V`).

@@ -174,7 +174,7 @@ impl<C: Connector, E: Effects> Monitor<C, E> {
 
     fn add(&mut self, spec: MonitorSpec) {
         if spec.power_value > 0 {
-            tracing::info!(nut_ups = %spec.system, "UPS: {} ({}) (power value {})", spec.system, spec.role.as_str(), spec.power_value);
+            tracing::info!(nut_ups = %spec.system, "UPS: {} ({}) (power value {})", spec.system, super::settings::role_word(spec.role), spec.power_value);
         } else {
             tracing::info!(nut_ups = %spec.system, "UPS: {} (monitoring only)", spec.system);
         }
@@ -247,7 +247,8 @@ impl<C: Connector, E: Effects> Monitor<C, E> {
         }
     }
 
-    async fn logout_all(&mut self) {
+    /// Logs out of every upsd (NUT's clients send LOGOUT on disconnect).
+    pub async fn logout_all(&mut self) {
         for e in &mut self.upses {
             if e.session.is_connected() {
                 e.session.disconnect().await;
@@ -478,7 +479,11 @@ impl<C: Connector, E: Effects> Monitor<C, E> {
                         reconnect = true;
                     }
                     if e.spec.role != spec.role {
-                        tracing::info!("UPS [{}]: redefined as a {}", spec.system, spec.role.as_str());
+                        tracing::info!(
+                            "UPS [{}]: redefined as a {}",
+                            spec.system,
+                            super::settings::role_word(spec.role)
+                        );
                         reconnect |= spec.role == Role::Primary;
                     }
                     e.state.role = spec.role;

@@ -8,32 +8,13 @@ use std::time::Duration;
 
 use super::notify::NotifyTable;
 
-/// Primary (manages the UPS: sets FSD, waits for secondaries) or secondary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// `primary` (or the legacy `master`).
-    Primary,
-    /// `secondary` (or the legacy `slave`).
-    Secondary,
-}
+pub use crate::config::upsmon::{split_system, Role};
 
-impl Role {
-    /// Parses the MONITOR role word, case-insensitively, with NUT's legacy
-    /// aliases.
-    pub fn parse(s: &str) -> Option<Role> {
-        match s.to_ascii_lowercase().as_str() {
-            "primary" | "master" => Some(Role::Primary),
-            "secondary" | "slave" => Some(Role::Secondary),
-            _ => None,
-        }
-    }
-
-    /// The word NUT logs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Primary => "primary",
-            Role::Secondary => "secondary",
-        }
+/// The word NUT logs for a role.
+pub fn role_word(r: Role) -> &'static str {
+    match r {
+        Role::Primary => "primary",
+        Role::Secondary => "secondary",
     }
 }
 
@@ -199,59 +180,122 @@ impl Settings {
     }
 }
 
-/// Splits a MONITOR system string `ups[@host[:port]]` the way
-/// libupsclient does (IPv6 literals in brackets). Returns
-/// `(ups, host, port)`.
-pub fn split_system(sys: &str) -> Result<(String, String, u16), String> {
-    let (ups, rest) = match sys.split_once('@') {
-        Some((u, r)) => (u, Some(r)),
-        None => (sys, None),
-    };
-    if ups.is_empty() {
-        return Err(format!("no UPS name in [{sys}]"));
+fn secs(v: i64) -> Duration {
+    Duration::from_secs(v.max(0) as u64)
+}
+
+fn shell_quote(w: &str) -> String {
+    format!("'{}'", w.replace('\'', "'\\''"))
+}
+
+/// SHUTDOWNCMD words as one shell command line: the first word as written
+/// (it may hold a whole command line), the others quoted (NUT's rule).
+pub fn shutdown_command_line(words: &[String]) -> Option<String> {
+    let (first, rest) = words.split_first()?;
+    let mut line = first.clone();
+    for w in rest {
+        line.push(' ');
+        line.push_str(&shell_quote(w));
     }
-    let Some(rest) = rest else {
-        return Ok((ups.to_string(), "localhost".to_string(), 3493));
-    };
-    let (host, port) = if let Some(r) = rest.strip_prefix('[') {
-        let Some((h, tail)) = r.split_once(']') else {
-            return Err(format!("unterminated IPv6 address in [{sys}]"));
-        };
-        (h, tail.strip_prefix(':'))
-    } else {
-        match rest.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (rest, None),
+    Some(line)
+}
+
+impl Settings {
+    /// The settings of a parsed upsmon.conf.
+    pub fn from_conf(c: &crate::config::upsmon::UpsmonConf) -> Settings {
+        use crate::config::upsmon::ShutdownExit as Se;
+        let mut notify = NotifyTable::default();
+        for (t, m) in &c.notifymsg {
+            notify.set_message(*t, m.clone());
         }
-    };
-    let port = match port {
-        None => 3493,
-        Some(p) => p.parse::<u16>().map_err(|_| format!("invalid port in [{sys}]"))?,
-    };
-    if host.is_empty() {
-        return Err(format!("no host name in [{sys}]"));
+        for (t, f) in &c.notifyflag {
+            notify.set_flags(*t, *f);
+        }
+        Settings {
+            monitors: c
+                .monitors
+                .iter()
+                .map(|m| MonitorSpec {
+                    system: m.system.clone(),
+                    ups: m.ups.clone(),
+                    host: m.host.clone(),
+                    port: m.port,
+                    power_value: m.power_value,
+                    user: m.user.clone(),
+                    password: m.password.clone(),
+                    role: m.role,
+                })
+                .collect(),
+            minsupplies: c.minsupplies,
+            shutdowncmd: c.shutdowncmd.as_deref().and_then(shutdown_command_line),
+            notifycmd: c.notifycmd.clone(),
+            notify,
+            pollfreq: secs(i64::from(c.pollfreq).max(1)),
+            pollfreqalert: secs(i64::from(c.pollfreqalert).max(1)),
+            deadtime: secs(c.deadtime.into()),
+            hostsync: secs(c.hostsync.into()),
+            finaldelay: secs(c.finaldelay.into()),
+            rbwarntime: secs(c.rbwarntime.into()),
+            nocommwarntime: secs(c.nocommwarntime.into()),
+            powerdownflag: c.powerdownflag.clone(),
+            run_as_user: c.run_as_user.clone(),
+            offduration: (c.offduration >= 0).then(|| secs(c.offduration.into())),
+            overduration: (c.overduration >= 0).then(|| secs(c.overduration.into())),
+            oblbduration: secs(c.oblbduration.into()),
+            alarmcritical: c.alarmcritical,
+            shutdownexit: match c.shutdownexit {
+                Se::Yes => ShutdownExit::Immediately,
+                Se::Never => ShutdownExit::Never,
+                Se::After(n) => ShutdownExit::After(secs(n.into())),
+            },
+            pollfail_log_throttle_max: c.pollfail_log_throttle_max,
+            tls: TlsSettings {
+                certpath: c.certpath.clone(),
+                certfile: c.certfile.clone(),
+                certident: c.certident.clone(),
+                certhosts: c
+                    .certhosts
+                    .iter()
+                    .map(|h| CertHost {
+                        host: h.host.clone(),
+                        certname: h.certname.clone(),
+                        verify: h.verify,
+                        forcessl: h.forcessl,
+                    })
+                    .collect(),
+                certverify: c.certverify,
+                forcessl: c.forcessl,
+            },
+            debug_min: c.debug_min.map(|d| d.min(255) as u8),
+        }
     }
-    Ok((ups.to_string(), host.to_string(), port))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::upsmon::UpsmonConf;
 
     #[test]
-    fn system_strings_split_like_libupsclient() {
-        assert_eq!(split_system("ups").unwrap(), ("ups".into(), "localhost".into(), 3493));
-        assert_eq!(split_system("ups@h:5678").unwrap(), ("ups".into(), "h".into(), 5678));
-        assert_eq!(split_system("u@[::1]:99").unwrap(), ("u".into(), "::1".into(), 99));
-        assert_eq!(split_system("u@[::1]").unwrap(), ("u".into(), "::1".into(), 3493));
-        assert!(split_system("@h").is_err());
-        assert!(split_system("u@h:x").is_err());
-    }
-
-    #[test]
-    fn roles_accept_legacy_words() {
-        assert_eq!(Role::parse("MASTER"), Some(Role::Primary));
-        assert_eq!(Role::parse("slave"), Some(Role::Secondary));
-        assert_eq!(Role::parse("boss"), None);
+    fn a_parsed_file_maps_to_settings() {
+        let text = b"MONITOR ups@h:1234 2 mon pass primary\nMONITOR b 0 s p slave\nMINSUPPLIES 2\n\
+            SHUTDOWNCMD /sbin/shutdown -h \"now it's time\"\nPOLLFREQ 3\nDEADTIME 7\nOFFDURATION -1\n\
+            NOTIFYFLAG ONBATT SYSLOG+EXEC\nNOTIFYMSG LOWBATT \"low %s\"\n";
+        let (c, diags) = UpsmonConf::parse(std::path::Path::new("upsmon.conf"), text);
+        // Only the portability warning about the multi-word SHUTDOWNCMD.
+        assert!(diags.iter().all(|d| !d.is_error()) && diags.len() == 1, "{diags:?}");
+        let s = Settings::from_conf(&c);
+        assert_eq!(s.monitors.len(), 2);
+        assert_eq!(s.monitors[0].port, 1234);
+        assert_eq!(s.monitors[0].role, Role::Primary);
+        assert_eq!(s.monitors[1].role, Role::Secondary);
+        assert_eq!(s.total_power(), 2);
+        assert!(s.check_power().is_ok());
+        assert_eq!(s.shutdowncmd.as_deref(), Some("/sbin/shutdown '-h' 'now it'\\''s time'"));
+        assert_eq!(s.pollfreq, Duration::from_secs(3));
+        assert_eq!(s.deadtime, Duration::from_secs(7));
+        assert_eq!(s.offduration, None);
+        assert!(s.notify.flags(crate::config::upsmon::NotifyType::Onbatt).exec);
+        assert_eq!(s.notify.message(crate::config::upsmon::NotifyType::Lowbatt, Some("u"), None), "low u");
     }
 }
