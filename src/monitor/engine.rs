@@ -194,8 +194,7 @@ impl<C: Connector, E: Effects> Monitor<C, E> {
     fn with_ctx<R>(&mut self, i: usize, f: impl FnOnce(&mut UpsState, &mut Ctx<'_>) -> R) -> R {
         let mut out = Vec::new();
         let r = {
-            let mut cx =
-                Ctx { settings: &self.settings, now: Instant::now(), sleepval: &mut self.sleepval, out: &mut out };
+            let mut cx = Ctx { settings: &self.settings, now: Instant::now(), out: &mut out };
             f(&mut self.upses[i].state, &mut cx)
         };
         self.deliver(out);
@@ -355,12 +354,27 @@ impl<C: Connector, E: Effects> Monitor<C, E> {
                 val_ol += u64::from(self.upses[i].spec.power_value);
             }
         }
+        self.sleepval = self.next_interval();
         let min = u64::from(self.settings.minsupplies);
         if val_ol < min {
             tracing::warn!("Too few UPS(es) are healthy ({val_ol}<{min}), initiating forced shutdown");
             return true;
         }
         false
+    }
+
+    /// The pause before the next round: POLLFREQALERT while any UPS is in
+    /// an alerting state (on battery…), POLLFREQ otherwise; during an
+    /// OBLBDURATION countdown, the step that lands on its end.
+    fn next_interval(&self) -> Duration {
+        let s = &self.settings;
+        let alert = self.upses.iter().any(|e| e.state.wants_alert(s));
+        let mut d = if alert { s.pollfreqalert } else { s.pollfreq };
+        if self.upses.iter().any(|e| e.state.oblb_since.is_some()) {
+            let step = super::state::gcd_secs(s.pollfreqalert.as_secs().max(1), s.oblbduration.as_secs().max(1));
+            d = d.min(Duration::from_secs(step.max(1)));
+        }
+        d
     }
 
     /// NUT's `forceshutdown`.

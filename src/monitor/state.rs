@@ -66,16 +66,13 @@ pub struct Flags {
     pub boost: bool,
 }
 
-/// Mutable context of one evaluation: the settings, the time, the global
-/// poll interval (NUT's `sleepval`, changed by several events) and the
+/// Mutable context of one evaluation: the settings, the time and the
 /// notifications raised so far.
 pub struct Ctx<'a> {
     /// The settings.
     pub settings: &'a Settings,
     /// The current time.
     pub now: Instant,
-    /// The interval until the next poll round.
-    pub sleepval: &'a mut Duration,
     /// Notifications raised, in order.
     pub out: &'a mut Vec<Notification>,
 }
@@ -167,15 +164,6 @@ impl UpsState {
 
     fn notify(&self, cx: &mut Ctx<'_>, kind: NotifyType) {
         cx.out.push(Notification::ups(kind, &self.system));
-    }
-
-    /// NUT's `try_restore_pollfreq`: back to POLLFREQ unless a state that
-    /// warrants close watching remains.
-    fn try_restore_pollfreq(&self, cx: &mut Ctx<'_>) {
-        let f = &self.flags;
-        if !(f.onbatt || f.off || f.bypass || f.alarm || f.cal || f.over || f.trim || f.boost) {
-            *cx.sleepval = cx.settings.pollfreq;
-        }
     }
 
     /// Contact worked: COMMOK on a lost → ok transition.
@@ -284,10 +272,7 @@ impl UpsState {
                 "CAL" => self.enter(cx, |f| &mut f.cal, NotifyType::Cal),
                 "OFF" => self.on_off(cx),
                 "BYPASS" => {
-                    if !self.flags.bypass {
-                        *cx.sleepval = cx.settings.pollfreqalert;
-                        self.bypass_state = true;
-                    }
+                    self.bypass_state = true;
                     self.enter(cx, |f| &mut f.bypass, NotifyType::Bypass);
                 }
                 "ECO" => {
@@ -342,7 +327,6 @@ impl UpsState {
         if *flag(&mut self.flags) {
             self.notify(cx, kind);
             *flag(&mut self.flags) = false;
-            self.try_restore_pollfreq(cx);
         }
     }
 
@@ -357,7 +341,6 @@ impl UpsState {
     }
 
     fn on_line(&mut self, cx: &mut Ctx<'_>) {
-        self.try_restore_pollfreq(cx);
         if self.flags.online {
             return;
         }
@@ -373,7 +356,6 @@ impl UpsState {
         if self.flags.onbatt {
             return;
         }
-        *cx.sleepval = cx.settings.pollfreqalert;
         self.line = Seen::No;
         self.notify(cx, NotifyType::Onbatt);
         self.flags.onbatt = true;
@@ -402,7 +384,6 @@ impl UpsState {
             }
             return;
         }
-        *cx.sleepval = cx.settings.pollfreqalert;
         self.off_since = Some(now);
         if cx.settings.offduration == Some(Duration::ZERO) {
             tracing::warn!(nut_ups = %self.system, "{} is in state OFF, assuming the line is not fed", self.system);
@@ -422,7 +403,6 @@ impl UpsState {
             }
             return;
         }
-        *cx.sleepval = cx.settings.pollfreqalert;
         self.alarm_state = true;
         let text = alarm.unwrap_or("n/a");
         cx.out.push(Notification::ups(NotifyType::Alarm, &self.system).with_extra(text));
@@ -436,9 +416,6 @@ impl UpsState {
                 self.over_since = Some(cx.now);
             }
             return;
-        }
-        if cx.settings.overduration.is_some() {
-            *cx.sleepval = cx.settings.pollfreqalert;
         }
         self.over_since = Some(cx.now);
         self.over_state = true;
@@ -552,7 +529,6 @@ impl UpsState {
                     "UPS [{sys}] returned from OB+LB state after {} seconds",
                     (now - since).as_secs()
                 );
-                *cx.sleepval = if self.flags.onbatt { s.pollfreqalert } else { s.pollfreq };
             }
             return false;
         }
@@ -566,8 +542,6 @@ impl UpsState {
         if !s.oblbduration.is_zero() {
             match self.oblb_since {
                 None => {
-                    let step = gcd_secs(s.pollfreqalert.as_secs().max(1), s.oblbduration.as_secs().max(1));
-                    *cx.sleepval = Duration::from_secs(step.max(1));
                     tracing::warn!(
                         nut_ups = %sys,
                         "UPS [{sys}] is OB+LB now, but OBLBDURATION={} - not declaring a critical state yet",
@@ -590,6 +564,14 @@ impl UpsState {
         false
     }
 
+    /// Whether this UPS is in a state that warrants POLLFREQALERT (on
+    /// battery, off, on bypass, in alarm, calibrating, overloaded,
+    /// regulating the voltage).
+    pub fn wants_alert(&self, s: &Settings) -> bool {
+        let f = &self.flags;
+        f.onbatt || f.off || f.bypass || f.alarm || f.cal || (f.over && s.overduration.is_some()) || f.trim || f.boost
+    }
+
     /// One line for `STATUS=`: the UPS and what upsmon believes.
     pub fn summary(&self) -> String {
         let st = match (self.comm, &self.last_status) {
@@ -601,7 +583,9 @@ impl UpsState {
     }
 }
 
-fn gcd_secs(mut a: u64, mut b: u64) -> u64 {
+/// The greatest common divisor of two second counts (NUT polls at this
+/// step while an OBLBDURATION countdown runs).
+pub fn gcd_secs(mut a: u64, mut b: u64) -> u64 {
     while b != 0 {
         let t = a % b;
         a = b;
