@@ -22,6 +22,12 @@ pub fn prog_name(argv0: Option<&OsString>, default: &str) -> String {
         .unwrap_or_else(|| default.to_string())
 }
 
+/// `argv[0]` as given: getopt's messages start with it (`/usr/bin/upsc:
+/// invalid option -- 'x'`).
+pub fn argv0(argv: &[OsString]) -> String {
+    argv.first().map(|a| a.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
 /// A getopt diagnostic.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GetoptError {

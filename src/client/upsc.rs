@@ -109,7 +109,7 @@ impl Ctx {
 /// Parses the command line like NUT's getopt loop; `Err` is the early exit.
 pub fn parse(argv: &[OsString]) -> Result<(Args, ArgMatches, String), Exit> {
     let prog = getopt::prog_name(argv.first(), "upsc");
-    let m = match getopt::parse(Args::command(), argv, &prog) {
+    let m = match getopt::parse(Args::command(), argv, &getopt::argv0(argv)) {
         Ok(m) => m,
         Err(e) => {
             super::tool::eprint_line(&e.message);

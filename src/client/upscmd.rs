@@ -72,7 +72,7 @@ Administration program to initiate instant commands on UPS hardware.\n\n  \
 pub fn run(argv: &[OsString]) -> RunResult {
     let prog = getopt::prog_name(argv.first(), "upscmd");
     let mut out = Out::default();
-    let m = match getopt::parse(Args::command(), argv, &prog) {
+    let m = match getopt::parse(Args::command(), argv, &getopt::argv0(argv)) {
         Ok(m) => m,
         Err(e) => {
             eprint_line(&e.message);

@@ -82,12 +82,12 @@ fn help(out: &mut Out, prog: &str) {
 -B\t\t- stay backgrounded even if logging to stdout\n  \
 -p <pidbase>  - Base name for PID file (defaults to \"{prog}\")\n  \
 -s <ups>\t- Monitor UPS <ups> - <upsname>@<host>[:<port>]\n        \t- Example: -s myups@server\n  \
--m <tuple>\t- Monitor UPS <ups,logfile> (repeatable)\n  \
 -u <user>\t- Switch to <user> if started as root\n\n\
 Some valid format string escapes:\n\t%% insert a single %\n\t%TIME format% insert the time with strftime formatting\n\
 \t%HOST% insert the local hostname\n\t%UPSHOST% insert the host of the ups being monitored\n\
 \t%PID% insert the pid of upslog\n\t%VAR varname% insert the value of ups variable varname\n\n\
-format string defaults to:\n{DEFAULT_LOGFORMAT}\n\nSee the upslog(8) man page for more information.\n"
+format string defaults to:\n{DEFAULT_LOGFORMAT}\n\nSee the upslog(8) man page for more information.\n\n\
+Option (from newer NUT):\n  -m <ups,logfile>\t- Monitor UPS <ups> into <logfile> (repeatable)\n"
     ));
 }
 
@@ -310,7 +310,7 @@ pub fn run(argv: &[OsString]) -> RunResult {
     let prog = getopt::prog_name(argv.first(), "upslog");
     let mut out = Out::default();
     out.line(&format!("Network UPS Tools {prog} {}", crate::VERSION));
-    let (diags, m) = getopt::parse_lenient(Args::command(), argv, &prog);
+    let (diags, m) = getopt::parse_lenient(Args::command(), argv, &getopt::argv0(argv));
     for d in &diags {
         out.flush();
         eprint_line(&d.message);

@@ -268,7 +268,7 @@ fn print_rwlist(c: &mut Client, out: &mut Out, ups: &str) -> RunResult {
 pub fn run(argv: &[OsString]) -> RunResult {
     let prog = getopt::prog_name(argv.first(), "upsrw");
     let mut out = Out::default();
-    let m = match getopt::parse(Args::command(), argv, &prog) {
+    let m = match getopt::parse(Args::command(), argv, &getopt::argv0(argv)) {
         Ok(m) => m,
         Err(e) => {
             eprint_line(&e.message);
