@@ -674,3 +674,89 @@ both!(
     admin_fsd,
     admin_fsd_in_upsd
 );
+
+// ------------------------------------------------- the daemon's interfaces
+
+fn our_upsmon_cmd(dir: &Path) -> Command {
+    let mut c = Command::new(upsmon_bin(Which::Ours));
+    c.env("NUT_CONFPATH", dir).env("NUT_STATEPATH", dir).env("NUT_ALTPIDPATH", dir);
+    c
+}
+
+/// Without systemd: a PID file, and `-c reload|stop` reach the daemon by
+/// signal; `-K` reports the flag.
+#[test]
+fn pid_file_and_signals_without_systemd() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let st = Stack::start("pid", &[("ups", "online.seq")]);
+    let mut m = Upsmon::start(&st, Which::Ours, "primary", &[Mon("ups", 1, "primary")], "");
+    let pid_file = m.dir.join("upsmon.pid");
+    wait_for(|| pid_file.exists(), 10.0, "PID file");
+    let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    // The PID file names the monitoring process (the child of the split).
+    assert_ne!(pid, m.proc.pid());
+    // A second instance refuses to start.
+    let out = our_upsmon_cmd(&m.dir).args(["-F", "-u", "root"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("already running"), "{out:?}");
+    assert!(our_upsmon_cmd(&m.dir).args(["-c", "reload"]).status().unwrap().success());
+    wait_for(|| m.log().contains("Reloading configuration"), 5.0, "reload");
+    // -K: no flag yet.
+    assert_eq!(our_upsmon_cmd(&m.dir).arg("-K").status().unwrap().code(), Some(1));
+    assert!(our_upsmon_cmd(&m.dir).args(["-c", "stop"]).status().unwrap().success());
+    wait_for(|| !m.proc.running(), 5.0, "upsmon to stop");
+    assert!(!pid_file.exists(), "PID file removed on exit");
+    assert!(shutdowns(&st).is_empty());
+    std::fs::write(m.dir.join("killpower"), "upsmon-shutdown-file").unwrap();
+    assert_eq!(our_upsmon_cmd(&m.dir).arg("-K").status().unwrap().code(), Some(0));
+}
+
+/// Under systemd: the control socket comes by socket activation
+/// (`systemd-socket-activate` plays the manager), `-c fsd` goes through
+/// it, no PID file is written, and `STATUS=` tells each UPS's state.
+#[test]
+fn control_socket_by_socket_activation_and_status() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let st = Stack::start("sock", &[("ups", "online.seq")]);
+    let polls = Poller::start(st.port, "ups");
+    // Write the config through the usual helper, then replace the process.
+    let m = Upsmon::start(&st, Which::Ours, "primary", &[Mon("ups", 1, "primary")], "");
+    drop(m.proc);
+    let dir = m.dir.clone();
+    let _ = std::fs::remove_file(dir.join("upsmon.pid"));
+    let notify_path = dir.join("notify.sock");
+    let notify = std::os::unix::net::UnixDatagram::bind(&notify_path).unwrap();
+    notify.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let sock = dir.join("upsmon.sock");
+    let activate = Path::new("/usr/bin/systemd-socket-activate");
+    assert!(activate.exists(), "systemd-socket-activate is needed (package systemd)");
+    let mut c = Command::new(activate);
+    c.arg("-l").arg(&sock);
+    for (k, v) in
+        [("NUT_CONFPATH", &dir), ("NUT_STATEPATH", &dir), ("NUT_ALTPIDPATH", &dir), ("NOTIFY_SOCKET", &notify_path)]
+    {
+        c.arg("-E").arg(format!("{k}={}", v.display()));
+    }
+    c.arg(upsmon_bin(Which::Ours)).args(["-F", "-u", "root"]);
+    let _act = Proc::spawn("socket-activate", c, &dir.join("activate.log"));
+    wait_for(|| sock.exists(), 5.0, "listening socket");
+    // The first -c starts upsmon (activation) and is answered by it.
+    assert!(our_upsmon_cmd(&dir).args(["-c", "reload"]).status().unwrap().success(), "reload over the socket");
+    let mut status = String::new();
+    let until = now() + 15.0;
+    let mut buf = [0u8; 4096];
+    while now() < until && !status.contains(&format!("ups@127.0.0.1:{}: OL", st.port)) {
+        if let Ok(n) = notify.recv(&mut buf) {
+            status.push_str(&String::from_utf8_lossy(&buf[..n]));
+            status.push('\n');
+        }
+    }
+    assert!(status.contains("READY=1"), "{status}");
+    assert!(status.contains(&format!("STATUS=ups@127.0.0.1:{}: OL", st.port)), "{status}");
+    assert!(!dir.join("upsmon.pid").exists(), "no PID file under socket activation");
+    let asked = now();
+    assert!(our_upsmon_cmd(&dir).args(["-c", "fsd"]).status().unwrap().success(), "fsd over the socket");
+    let sd = wait_shutdown(&st, "primary", 10.0);
+    assert_window("SHUTDOWNCMD after -c fsd over the socket", sd, asked + FINALDELAY, asked + FINALDELAY + SLACK);
+    assert!(polls.first_with("FSD").is_some());
+}
