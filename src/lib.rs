@@ -20,9 +20,12 @@
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod driver;
 pub mod logging;
 pub mod model;
+pub mod monitor;
 pub mod proto;
+pub mod sched;
 pub mod systemd;
 
 /// The version we report (`server.version`, `driver.version`, `-V`).
