@@ -179,8 +179,9 @@ install-server:
 	  for r in udev-rules/*.rules; do $(INSTALL) -D -m 0644 $$r $(DESTDIR)$(udevrulesdir)/$${r##*/}; done; \
 	else echo "note: udev-rules/ has no rules yet; skipped" >&2; fi
 	# the shutdown hook: a script under shutdown-hook/, else the built program
-	if [ -f shutdown-hook/nutshutdown ]; then \
-	  $(INSTALL) -D -m 0755 shutdown-hook/nutshutdown $(DESTDIR)$(shutdowndir)/nutshutdown; \
+	if [ -f shutdown-hook/nutshutdown ]; then mkdir -p $(DESTDIR)$(shutdowndir) && \
+	  sed 's|NUT_SBINDIR:-/usr/sbin}|NUT_SBINDIR:-$(sbindir)}|' shutdown-hook/nutshutdown \
+	    > $(DESTDIR)$(shutdowndir)/nutshutdown && chmod 0755 $(DESTDIR)$(shutdowndir)/nutshutdown; \
 	elif [ -x $(BUILDDIR)/nut-shutdown-hook ]; then \
 	  $(INSTALL) -D -m 0755 $(BUILDDIR)/nut-shutdown-hook $(DESTDIR)$(shutdowndir)/nutshutdown; \
 	else echo "note: no shutdown hook yet; skipped" >&2; fi
