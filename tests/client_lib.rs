@@ -135,6 +135,9 @@ fn connection_errors_and_timeouts() {
         r.read_line(&mut line).unwrap();
         w.write_all(b"ERR SOMETHING-NEW\n").unwrap();
         line.clear();
+        r.read_line(&mut line).unwrap();
+        w.write_all(b"ERR ACCESS-DENIED-LATER\n").unwrap();
+        line.clear();
         let _ = r.read_line(&mut line);
     });
     let mut c = blocking::Client::connect("127.0.0.1", port, Options::default()).unwrap();
@@ -142,6 +145,8 @@ fn connection_errors_and_timeouts() {
     assert_eq!(e.to_string(), "Protocol error");
     let e = c.get_var("u", "ups.status").unwrap_err();
     assert_eq!(e.to_string(), "Unknown error");
+    let e = c.get_var("u", "ups.status").unwrap_err();
+    assert_eq!(e.code(), Some(ErrorCode::AccessDenied), "prefix match like libupsclient");
     drop(c);
     t.join().unwrap();
 }

@@ -154,7 +154,14 @@ fn reply_error(e: ReplyError) -> ClientError {
     match e {
         ReplyError::Unexpected { line } => ClientError::Protocol { line },
         ReplyError::Parse { error, .. } => ClientError::Parse(error.to_string()),
-        ReplyError::UnknownError { line } => ClientError::UnknownServerError { line },
+        // libupsclient matches codes by prefix (`ERR ACCESS-DENIED-X` is
+        // "Access denied"); only what matches nothing is "Unknown error"
+        ReplyError::UnknownError { line } => {
+            match line.get(4..).and_then(crate::proto::net::ErrorCode::match_like_libupsclient) {
+                Some(code) => ClientError::Server(code.into()),
+                None => ClientError::UnknownServerError { line },
+            }
+        }
     }
 }
 
