@@ -55,7 +55,7 @@ pub struct Args {
     /// Print the version banner and exit.
     #[arg(short = 'V')]
     pub version: bool,
-    /// PID file: an absolute path, or a base name for /run/nut/<name>.pid.
+    /// PID file: an absolute path, or a base name for `/run/nut/<name>.pid`.
     #[arg(short = 'p', value_name = "pidbase", allow_hyphen_values = true)]
     pub pidbase: Option<String>,
     /// Stay in the foreground even when logging to a file.
