@@ -212,6 +212,11 @@ async fn starttls_with_certificate_verification() {
         c.logout().await.unwrap();
     }
 
+    // a directory of CA files (NUT's CERTPATH) works too
+    let dir = Options { tls: TlsMode::Required, verify: Verify::CaFile(tls_file("")), ..Options::default() };
+    let c = Client::connect("127.0.0.1", port, dir).await.unwrap();
+    assert_eq!(c.tls(), &TlsOutcome::Established { verified: true });
+
     // a certificate from another CA is refused
     let wrong = Options { tls: TlsMode::Try, verify: Verify::CaFile(tls_file("other-ca.pem")), ..Options::default() };
     let e = Client::connect("127.0.0.1", port, wrong).await.unwrap_err();
