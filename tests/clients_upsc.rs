@@ -42,8 +42,12 @@ fn logged_in(port: u16, ups: &str) -> TcpStream {
 }
 
 #[test]
-fn upsc_matches_debian() {
-    let bed = Bed::new(dumps()).without_driver("nodrv").start();
+fn upsc_matches_debian_on_debian_upsd() {
+    upsc_matches_debian(Bed::new(dumps()));
+}
+
+fn upsc_matches_debian(bed: Bed) {
+    let bed = bed.without_driver("nodrv").start();
     let _login = logged_in(bed.port, "apc");
     let down = format!("apc@127.0.0.1:{}", free_port());
     let mut cases = Vec::new();
@@ -101,8 +105,12 @@ fn upsc_matches_debian() {
 
 /// `-j` (NUT 2.8.5): the same data as the plain output, in NUT's layout.
 #[test]
-fn upsc_json_output() {
-    let bed = Bed::new(vec![dumps().remove(0), dumps().remove(2)]).start();
+fn upsc_json_output_on_debian_upsd() {
+    upsc_json_output(Bed::new(vec![dumps().remove(0), dumps().remove(2)]));
+}
+
+fn upsc_json_output(bed: Bed) {
+    let bed = bed.start();
     let ours = Path::new(OURS);
     let a = |args: &[&str]| run(ours, &args.iter().map(|s| s.to_string()).collect::<Vec<_>>(), b"");
 

@@ -19,8 +19,12 @@ fn post(_: &Case, r: Run) -> Run {
 }
 
 #[test]
-fn upscmd_matches_debian() {
-    let bed = Bed::new(dumps()).without_driver("nodrv").start();
+fn upscmd_matches_debian_on_debian_upsd() {
+    upscmd_matches_debian(Bed::new(dumps()));
+}
+
+fn upscmd_matches_debian(bed: Bed) {
+    let bed = bed.without_driver("nodrv").start();
     let mut cases = Vec::new();
     for u in dumps() {
         cases.push(Case::new(&["-l", &bed.target(&u.name)]));

@@ -115,8 +115,12 @@ fn session(bin: &Path, args: &[String], dir: &Path, to_file: bool) -> (Run, Stri
 }
 
 #[test]
-fn upslog_sessions_match_debian() {
-    let bed = Bed::new(dumps().into_iter().take(2).collect()).start();
+fn upslog_sessions_match_debian_on_debian_upsd() {
+    upslog_sessions_match_debian(Bed::new(dumps().into_iter().take(2).collect()));
+}
+
+fn upslog_sessions_match_debian(bed: Bed) {
+    let bed = bed.start();
     let scratch = tempfile::tempdir().unwrap();
     let t = bed.target("apc");
     let variants: Vec<(Vec<String>, bool)> = vec![

@@ -20,8 +20,12 @@ fn post(_: &Case, r: Run) -> Run {
 }
 
 #[test]
-fn upsrw_matches_debian() {
-    let bed = Bed::new(dumps()).without_driver("nodrv").start();
+fn upsrw_matches_debian_on_debian_upsd() {
+    upsrw_matches_debian(Bed::new(dumps()));
+}
+
+fn upsrw_matches_debian(bed: Bed) {
+    let bed = bed.without_driver("nodrv").start();
     let mut cases = Vec::new();
     for u in dumps() {
         cases.push(Case::new(&[bed.target(&u.name)]));
