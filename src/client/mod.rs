@@ -22,7 +22,12 @@
 //!   stderr whenever upsc/upslog send STARTTLS. That is a log line of the
 //!   NSS backend's initialisation, not part of the programs' output
 //!   (OpenSSL builds of the same release print nothing, and NUT's docs
-//!   tell scripts to read stdout only), so we do not reproduce it.
+//!   tell scripts to read stdout only), so we do not reproduce it; nor
+//!   NSS's handshake lines (`Connecting in SSL to …`, `Do not intend to
+//!   authenticate server …`, `SSL handshake done successfully …`). The
+//!   two lines libupsclient itself logs after a handshake (`Connected to
+//!   NUT server <host> in SSL`, `Certificate verification is disabled`)
+//!   are printed.
 //! - Version banners carry our version; `upsc -V` names itself `upsc`
 //!   (2.8.0 says `upscmd`).
 //! - Additions from newer NUT: `upsc -j` (2.8.5 JSON output) and
