@@ -404,6 +404,9 @@ pub fn run(argv: &[OsString]) -> RunResult {
         let client = match r.block_on(Client::connect(&t.host, t.port, opts)) {
             Ok(c) => Some(c),
             Err(e) => {
+                if matches!(e, super::ClientError::DuringStartTls(_)) {
+                    eprint_line(&format!("Error while connecting to NUT server {}, disconnect", t.host));
+                }
                 eprint_line(&format!("Warning: initial connect failed: {e}"));
                 None
             }
