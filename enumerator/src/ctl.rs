@@ -1,0 +1,164 @@
+//! `upsdrvsvcctl`: NUT's driver-service control verbs, done over systemd's
+//! D-Bus API instead of shell and systemctl.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+
+use crate::conf::{Section, UpsFile};
+use crate::escape::instance_for;
+use crate::generator::read_inputs;
+use crate::systemd::{unit_info, ManagerProxy};
+use crate::watcher::{log_outcome, Reconciler};
+
+/// The verbs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Verb {
+    /// Print each section with its unit.
+    List,
+    /// Start the driver(s).
+    Start,
+    /// Stop the driver(s).
+    Stop,
+    /// Bring systemd in step with ups.conf (what the watcher does).
+    Resync,
+    /// Reload systemd and restart every driver.
+    Reconfigure,
+    /// Print the section(s) as parsed from ups.conf.
+    ShowConfig,
+    /// Show each driver unit's state and status text.
+    Status,
+}
+
+fn pick<'a>(ups: &'a UpsFile, name: Option<&str>) -> Result<Vec<&'a Section>> {
+    match name {
+        None => Ok(ups.sections.iter().collect()),
+        Some(n) => match ups.section(n) {
+            Some(s) => Ok(vec![s]),
+            None => bail!("no section [{n}] in ups.conf"),
+        },
+    }
+}
+
+/// Renders sections in ups.conf syntax.
+pub fn show_config(ups: &UpsFile, sections: &[&Section]) -> String {
+    let mut out = String::new();
+    let value = |v: &Option<String>| match v {
+        Some(v) => format!(" = {}", nut::proto::words::quote(v)),
+        None => String::new(),
+    };
+    for (k, v) in &ups.global {
+        out.push_str(&format!("{}{}\n", nut::proto::words::quote(k), value(v)));
+    }
+    for s in sections {
+        out.push_str(&format!("{}\n", nut::proto::words::quote(&format!("[{}]", s.name))));
+        for (k, v) in &s.settings {
+            out.push_str(&format!("\t{}{}\n", nut::proto::words::quote(k), value(v)));
+        }
+    }
+    out
+}
+
+/// Prints the list: `<unit>\t<section>`.
+pub fn list(sections: &[&Section]) -> String {
+    sections.iter().map(|s| format!("{}\t{}\n", instance_for(&s.name).unit, s.name)).collect()
+}
+
+/// Runs one verb. `gendir` is the generator's output directory.
+pub async fn run(verb: Verb, ups_name: Option<&str>, confdir: &Path, gendir: &Path) -> Result<()> {
+    let inputs = read_inputs(confdir);
+    for w in &inputs.warnings {
+        eprintln!("upsdrvsvcctl: {w}");
+    }
+    let sections = pick(&inputs.ups, ups_name)?;
+    match verb {
+        Verb::List => {
+            print!("{}", list(&sections));
+            return Ok(());
+        }
+        Verb::ShowConfig => {
+            print!("{}", show_config(&inputs.ups, &sections));
+            return Ok(());
+        }
+        _ => {}
+    }
+    let conn = crate::systemd::connect().await.context("connecting to systemd")?;
+    let manager = ManagerProxy::new(&conn).await?;
+    let mut failed = 0;
+    match verb {
+        Verb::Start | Verb::Stop => {
+            if !inputs.mode.runs_drivers() && verb == Verb::Start {
+                eprintln!("upsdrvsvcctl: note: nut.conf MODE={} does not run drivers at boot", inputs.mode);
+            }
+            for s in &sections {
+                let unit = instance_for(&s.name).unit;
+                let r = if verb == Verb::Start {
+                    manager.start_unit(&unit, "replace").await
+                } else {
+                    manager.stop_unit(&unit, "replace").await
+                };
+                if let Err(e) = r {
+                    eprintln!("upsdrvsvcctl: {unit}: {e}");
+                    failed += 1;
+                }
+            }
+        }
+        Verb::Resync => {
+            let mut rec = Reconciler::new(confdir.to_path_buf(), gendir.to_path_buf());
+            let o = rec.pass(&manager).await?;
+            log_outcome(&o);
+            failed += o.errors.len();
+        }
+        Verb::Reconfigure => {
+            let mut rec = Reconciler::new(confdir.to_path_buf(), gendir.to_path_buf());
+            let o = rec.pass(&manager).await?;
+            log_outcome(&o);
+            failed += o.errors.len();
+            if inputs.mode.runs_drivers() {
+                for s in &sections {
+                    let unit = instance_for(&s.name).unit;
+                    if o.plan.start.contains(&unit) || o.plan.restart.contains(&unit) {
+                        continue;
+                    }
+                    eprintln!("restarting {unit}");
+                    if let Err(e) = manager.restart_unit(&unit, "replace").await {
+                        eprintln!("upsdrvsvcctl: {unit}: {e}");
+                        failed += 1;
+                    }
+                }
+            }
+        }
+        Verb::Status => {
+            println!("{:<24} {:<40} {:<10} {:<12} STATUS", "UPS", "UNIT", "ACTIVE", "SUB");
+            for s in &sections {
+                let unit = instance_for(&s.name).unit;
+                match unit_info(&conn, &manager, &unit).await {
+                    Ok(i) => println!("{:<24} {:<40} {:<10} {:<12} {}", s.name, unit, i.active, i.sub, i.status),
+                    Err(e) => {
+                        println!("{:<24} {:<40} ?: {e}", s.name, unit);
+                        failed += 1;
+                    }
+                }
+            }
+        }
+        Verb::List | Verb::ShowConfig => unreachable!("handled above"),
+    }
+    if failed > 0 {
+        bail!("{failed} operation(s) failed");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_and_show_config() {
+        let (f, _) = UpsFile::parse(Path::new("ups.conf"), b"maxretry=3\n[ups+1]\ndriver=dummy-ups\ndesc=\"a b\"\n");
+        let s: Vec<&Section> = f.sections.iter().collect();
+        assert_eq!(list(&s), "nut-driver@ups\\x2b1.service\tups+1\n");
+        assert_eq!(show_config(&f, &s), "maxretry = 3\n[ups+1]\n\tdesc = \"a b\"\n\tdriver = dummy-ups\n");
+        assert!(pick(&f, Some("nope")).is_err());
+    }
+}
