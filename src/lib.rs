@@ -18,8 +18,10 @@
 //! model and how data flows from a device to a shutdown decision.
 
 pub mod config;
+pub mod logging;
 pub mod model;
 pub mod proto;
+pub mod systemd;
 
 /// The version we report (`server.version`, `driver.version`, `-V`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

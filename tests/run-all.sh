@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The full test suite on a Debian 12 machine: installs what it needs (as
+# root, through apt), then builds, lints and runs every test, the system
+# tests in a booted systemd container included. A missing dependency fails
+# the run loudly; nothing is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n==> %s\n' "$*"; }
+die() { printf 'run-all.sh: %s\n' "$*" >&2; exit 1; }
+
+# Debian packages: the reference NUT 2.8.0 our tests compare against, and
+# the tools the tests drive (pty pairs, the system-test container).
+apt_pkgs=(nut-server nut-client nut-snmp python3-nut socat)
+[ -x tests/system/run.sh ] && apt_pkgs+=(systemd-container debootstrap)
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  [ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# Debian's packages start their own NUT services where systemd runs; our
+# tests start every daemon themselves on private ports, so those don't matter.
+
+command -v cargo >/dev/null || die "cargo not found: install a Rust toolchain (rust-version in Cargo.toml)"
+need=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+have=$(rustc --version | awk '{print $2}')
+[ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -1)" = "$need" ] || die "rustc $have is older than $need"
+
+say "format"
+cargo fmt --all -- --check
+say "build"
+cargo build --locked --workspace --all-targets
+say "clippy"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+say "tests"
+cargo test --locked --workspace
+if [ -x tests/system/run.sh ]; then
+  say "system tests (booted systemd container)"
+  tests/system/run.sh
+fi
+say "all tests passed"
