@@ -3,10 +3,7 @@
 //! upsd.conf go through the suite's one tokenizer (`nut::proto::words`).
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
-
-use nut::proto::words;
 
 /// Where the config files live: `NUT_CONFPATH` or `/etc/nut`.
 pub fn confpath() -> PathBuf {
@@ -16,74 +13,13 @@ pub fn confpath() -> PathBuf {
     }
 }
 
-/// nut.conf's MODE.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Nothing runs (also: no nut.conf, no MODE, an unknown MODE).
-    None,
-    /// Drivers, upsd and upsmon, all local.
-    Standalone,
-    /// As standalone, upsd reachable from the network.
-    Netserver,
-    /// Only upsmon.
-    Netclient,
-}
+pub use nut::config::nut_conf::Mode;
 
-impl Mode {
-    /// Whether drivers and upsd run in this mode.
-    pub fn runs_drivers(self) -> bool {
-        matches!(self, Mode::Standalone | Mode::Netserver)
-    }
-    /// Whether upsmon runs in this mode.
-    pub fn runs_monitor(self) -> bool {
-        !matches!(self, Mode::None)
-    }
-}
-
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Mode::None => "none",
-            Mode::Standalone => "standalone",
-            Mode::Netserver => "netserver",
-            Mode::Netclient => "netclient",
-        })
-    }
-}
-
-/// Reads MODE from nut.conf text (`KEY=VALUE` lines, optional `"` or `'`
-/// quotes, `#` comments; never run through a shell). Returns the mode and a
-/// warning for an unknown value.
-pub fn parse_mode(text: &str) -> (Mode, Option<String>) {
-    let mut raw: Option<String> = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if line.starts_with('#') {
-            continue;
-        }
-        let Some((k, v)) = line.split_once('=') else { continue };
-        if k.trim() != "MODE" {
-            continue;
-        }
-        let mut v = v.trim();
-        if let Some(end) = v.find(" #") {
-            v = v[..end].trim_end();
-        }
-        for q in ['"', '\''] {
-            if v.len() >= 2 && v.starts_with(q) && v.ends_with(q) {
-                v = &v[1..v.len() - 1];
-            }
-        }
-        raw = Some(v.to_string());
-    }
-    match raw.as_deref() {
-        None => (Mode::None, None),
-        Some("none") => (Mode::None, None),
-        Some("standalone") => (Mode::Standalone, None),
-        Some("netserver") => (Mode::Netserver, None),
-        Some("netclient") => (Mode::Netclient, None),
-        Some(other) => (Mode::None, Some(format!("nut.conf: unknown MODE={other:?}, treated as none"))),
-    }
+/// Reads MODE from nut.conf bytes with the suite's nut.conf parser. Returns
+/// the mode (none when unset) and the parser's diagnostics as text.
+pub fn parse_mode(path: &Path, bytes: &[u8]) -> (Mode, Vec<String>) {
+    let (conf, diags) = nut::config::nut_conf::NutConf::parse(path, bytes);
+    (conf.mode, diags.iter().map(|d| d.to_string()).collect())
 }
 
 /// Settings of one ups.conf section (or the global part): key to value,
@@ -124,50 +60,22 @@ pub struct UpsFile {
 }
 
 impl UpsFile {
-    /// Parses ups.conf bytes; lines the tokenizer flags as errors are skipped
-    /// and reported as `file:line: message` warnings.
+    /// Parses ups.conf bytes with the suite's ups.conf parser; its
+    /// diagnostics come back as `file:line:col: message` text.
     pub fn parse(path: &Path, bytes: &[u8]) -> (UpsFile, Vec<String>) {
-        let mut file = UpsFile::default();
-        let mut warnings = Vec::new();
-        let mut current: Option<usize> = None;
-        for line in words::tokenize(bytes) {
-            if let Some(err) = &line.error {
-                warnings.push(format!("{}:{}: {err:?}", path.display(), line.start.line));
-                continue;
-            }
-            let w = line.texts();
-            let Some(first) = w.first() else { continue };
-            if first.len() >= 2 && first.starts_with('[') && first.ends_with(']') {
-                let name = &first[1..first.len() - 1];
-                current = Some(match file.sections.iter().position(|s| s.name == name) {
-                    Some(i) => i,
-                    None => {
-                        file.sections.push(Section { name: name.to_string(), settings: Settings::new() });
-                        file.sections.len() - 1
-                    }
-                });
-                continue;
-            }
-            let (key, value) = match w.as_slice() {
-                [k] => (k.to_string(), None),
-                [k, "=", v, ..] => (k.to_string(), Some(v.to_string())),
-                [k, "="] => (k.to_string(), Some(String::new())),
-                _ => {
-                    warnings.push(format!(
-                        "{}:{}: not a setting: {}",
-                        path.display(),
-                        line.start.line,
-                        words::join(&w)
-                    ));
-                    continue;
-                }
-            };
-            match current {
-                Some(i) => file.sections[i].settings.insert(key, value),
-                None => file.global.insert(key, value),
-            };
-        }
-        (file, warnings)
+        let (conf, diags) = nut::config::ups::UpsConf::parse(path, bytes);
+        let settings = |entries: &[nut::config::ups::Entry]| -> Settings {
+            entries.iter().map(|e| (e.key.clone(), e.value.clone())).collect()
+        };
+        let file = UpsFile {
+            global: settings(&conf.globals),
+            sections: conf
+                .sections
+                .iter()
+                .map(|s| Section { name: s.name.clone(), settings: settings(&s.entries) })
+                .collect(),
+        };
+        (file, diags.iter().map(|d| d.to_string()).collect())
     }
 
     /// The section called `name`.
@@ -179,58 +87,45 @@ impl UpsFile {
 /// One socket address for nut-server.socket, in `ListenStream=` syntax.
 pub type ListenAddr = String;
 
-/// The `ListenStream=` values for upsd.conf's LISTEN lines; `None` when the
-/// file has no LISTEN line (the socket unit's loopback defaults apply).
-/// Host names other than `localhost` cannot be resolved at generator time and
-/// are reported as warnings.
+/// The `ListenStream=` values for upsd.conf's LISTEN lines (parsed by the
+/// suite's upsd.conf parser); `None` when the file has no LISTEN line (the
+/// socket unit's loopback defaults apply). Host names other than
+/// `localhost` cannot be resolved at generator time and are reported.
 pub fn listen_addrs(path: &Path, bytes: &[u8]) -> (Option<Vec<ListenAddr>>, Vec<String>) {
+    let (conf, diags) = nut::config::upsd::UpsdConf::parse(path, bytes);
+    let mut warnings: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+    if conf.listen.is_empty() {
+        return (None, warnings);
+    }
     let mut out: Vec<ListenAddr> = Vec::new();
-    let mut warnings = Vec::new();
-    let mut seen = false;
-    for line in words::tokenize(bytes) {
-        if line.error.is_some() {
-            continue;
-        }
-        let w = line.texts();
-        if w.first() != Some(&"LISTEN") {
-            continue;
-        }
-        seen = true;
-        let Some(host) = w.get(1) else {
-            warnings.push(format!("{}:{}: LISTEN without an address", path.display(), line.start.line));
-            continue;
-        };
-        let port = match w.get(2) {
-            None => 3493,
-            Some(p) => match p.parse::<u16>() {
-                Ok(p) => p,
-                Err(_) => {
-                    warnings.push(format!("{}:{}: bad port {p:?}", path.display(), line.start.line));
-                    continue;
-                }
-            },
-        };
+    for l in &conf.listen {
+        let port = l.port;
         let mut push = |a: String| {
             if !out.contains(&a) {
                 out.push(a)
             }
         };
-        if *host == "localhost" {
+        let host = l.addr.trim_start_matches('[').trim_end_matches(']');
+        if host == "localhost" {
             push(format!("127.0.0.1:{port}"));
             push(format!("[::1]:{port}"));
+        } else if host == "*" {
+            push(format!("0.0.0.0:{port}"));
+            push(format!("[::]:{port}"));
         } else if host.parse::<std::net::Ipv4Addr>().is_ok() {
             push(format!("{host}:{port}"));
-        } else if let Ok(a) = host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::Ipv6Addr>() {
+        } else if let Ok(a) = host.parse::<std::net::Ipv6Addr>() {
             push(format!("[{a}]:{port}"));
         } else {
             warnings.push(format!(
-                "{}:{}: LISTEN {host}: only IP addresses and localhost can be given to nut-server.socket",
+                "{}: LISTEN {}: only IP addresses, * and localhost can be given to nut-server.socket; \
+                 add a ListenStream= drop-in for host names",
                 path.display(),
-                line.start.line
+                l.addr
             ));
         }
     }
-    (seen.then_some(out), warnings)
+    (Some(out), warnings)
 }
 
 #[cfg(test)]
@@ -239,13 +134,14 @@ mod tests {
 
     #[test]
     fn mode_parsing() {
-        assert_eq!(parse_mode("MODE=standalone\n").0, Mode::Standalone);
-        assert_eq!(parse_mode("# MODE=netserver\nMODE=\"netclient\"\n").0, Mode::Netclient);
-        assert_eq!(parse_mode("MODE='netserver' # comment\n").0, Mode::Netserver);
-        assert_eq!(parse_mode("").0, Mode::None);
-        let (m, w) = parse_mode("MODE=bogus\n");
-        assert_eq!(m, Mode::None);
-        assert!(w.unwrap().contains("bogus"));
+        let m = |t: &str| parse_mode(Path::new("nut.conf"), t.as_bytes());
+        assert_eq!(m("MODE=standalone\n").0, Mode::Standalone);
+        assert_eq!(m("# MODE=netserver\nMODE=\"netclient\"\n").0, Mode::Netclient);
+        assert_eq!(m("MODE='netserver' # comment\n").0, Mode::Netserver);
+        assert_eq!(m("").0, Mode::None);
+        let (mode, w) = m("MODE=bogus\n");
+        assert_eq!(mode, Mode::None);
+        assert!(w.iter().any(|w| w.contains("bogus")), "{w:?}");
     }
 
     #[test]
@@ -268,10 +164,10 @@ mod tests {
     fn listen_lines() {
         let (a, w) = listen_addrs(
             Path::new("upsd.conf"),
-            b"LISTEN 127.0.0.1\nLISTEN ::1 3494\nLISTEN localhost\nLISTEN ups.example\n",
+            b"LISTEN 127.0.0.1\nLISTEN ::1 3494\nLISTEN localhost\nLISTEN ups.example\nLISTEN *\n",
         );
-        assert_eq!(a.unwrap(), vec!["127.0.0.1:3493", "[::1]:3494", "[::1]:3493"]);
-        assert_eq!(w.len(), 1);
+        assert_eq!(a.unwrap(), vec!["127.0.0.1:3493", "[::1]:3494", "[::1]:3493", "0.0.0.0:3493", "[::]:3493"]);
+        assert_eq!(w.len(), 1, "{w:?}");
         assert_eq!(listen_addrs(Path::new("x"), b"MAXAGE 15\n").0, None);
     }
 }

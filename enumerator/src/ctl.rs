@@ -87,8 +87,8 @@ pub async fn run(verb: Verb, ups_name: Option<&str>, confdir: &Path, gendir: &Pa
     let mut failed = 0;
     match verb {
         Verb::Start | Verb::Stop => {
-            if !inputs.mode.runs_drivers() && verb == Verb::Start {
-                eprintln!("upsdrvsvcctl: note: nut.conf MODE={} does not run drivers at boot", inputs.mode);
+            if !inputs.mode.runs_server() && verb == Verb::Start {
+                eprintln!("upsdrvsvcctl: note: nut.conf MODE={} does not run drivers at boot", inputs.mode.as_str());
             }
             for s in &sections {
                 let unit = instance_for(&s.name).unit;
@@ -114,7 +114,7 @@ pub async fn run(verb: Verb, ups_name: Option<&str>, confdir: &Path, gendir: &Pa
             let o = rec.pass(&manager).await?;
             log_outcome(&o);
             failed += o.errors.len();
-            if inputs.mode.runs_drivers() {
+            if inputs.mode.runs_server() {
                 for s in &sections {
                     let unit = instance_for(&s.name).unit;
                     if o.plan.start.contains(&unit) || o.plan.restart.contains(&unit) {

@@ -6,8 +6,8 @@
 //! - `nut.target.wants/{nut-driver.target,nut-server.socket,nut-monitor.service}`
 //! - `nut-driver.target.wants/nut-driver@<escaped section>.service` per section
 //! - `nut-driver@<escaped section>.service.d/50-nut-driver-enumerator.conf`:
-//!   ordering, `LogExtraFields=NUT_DRIVER=`, and for over-long names the
-//!   `ExecStart=` carrying the section name
+//!   ordering, and for over-long names the `ExecStart=` carrying the section
+//!   name (the drivers log `NUT_UPS=`/`NUT_DRIVER=` natively)
 //! - `nut-server.socket.d/50-listen.conf` from upsd.conf's LISTEN lines
 //!
 //! MODE=netclient gets only `nut-monitor.service`; MODE=none nothing. A copy
@@ -74,7 +74,7 @@ pub fn read_inputs(dir: &Path) -> Inputs {
     };
     let mode = match read("nut.conf", &mut warnings) {
         Some(b) => {
-            let (m, w) = conf::parse_mode(&String::from_utf8_lossy(&b));
+            let (m, w) = conf::parse_mode(&dir.join("nut.conf"), &b);
             warnings.extend(w);
             m
         }
@@ -108,13 +108,9 @@ pub fn instance_dropin(ups: &UpsFile, section: &conf::Section) -> String {
         s.push('\n');
     }
     s.push_str("\n[Service]\n");
-    if let Some(driver) = section.driver() {
-        s.push_str(&format!("LogExtraFields={}\n", exec_quote(&format!("NUT_DRIVER={driver}"))));
-    }
     if instance_for(&section.name).hashed {
-        s.push_str(&format!("LogExtraFields={}\n", exec_quote(&format!("NUT_UPS={}", section.name))));
         s.push_str("ExecStart=\n");
-        s.push_str(&format!("ExecStart={DRIVER_PATH} {}\n", exec_quote(&section.name)));
+        s.push_str(&format!("ExecStart={DRIVER_PATH} -- {}\n", exec_quote(&section.name)));
     }
     s
 }
@@ -124,7 +120,7 @@ pub fn outputs(inputs: &Inputs) -> Vec<Output> {
     let mut out = Vec::new();
     let lib = Path::new("/lib/systemd/system");
     let wants = PathBuf::from("nut.target.wants");
-    if inputs.mode.runs_drivers() {
+    if inputs.mode.runs_server() {
         for u in ["nut-driver.target", "nut-server.socket"] {
             out.push(Output::Link(wants.join(u), lib.join(u)));
         }
@@ -149,7 +145,7 @@ pub fn outputs(inputs: &Inputs) -> Vec<Output> {
             out.push(Output::File(PathBuf::from("nut-server.socket.d/50-listen.conf"), s));
         }
     }
-    if inputs.mode.runs_monitor() {
+    if inputs.mode.runs_upsmon() {
         out.push(Output::Link(wants.join("nut-monitor.service"), lib.join("nut-monitor.service")));
     }
     for (name, bytes) in &inputs.raw {
@@ -214,6 +210,6 @@ mod tests {
         let text = format!("[{name}]\ndriver = dummy-ups\nport = a.dev\n");
         let ups = UpsFile::parse(Path::new("ups.conf"), text.as_bytes()).0;
         let d = instance_dropin(&ups, &ups.sections[0]);
-        assert!(d.contains(&format!("ExecStart=\nExecStart=/lib/nut/nut-driver \"{name}\"\n")), "{d}");
+        assert!(d.contains(&format!("ExecStart=\nExecStart=/lib/nut/nut-driver -- \"{name}\"\n")), "{d}");
     }
 }

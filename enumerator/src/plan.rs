@@ -63,14 +63,14 @@ pub fn plan(old: (Mode, &UpsFile), new: (Mode, &UpsFile), units: &[UnitState]) -
     let (old_mode, old_ups) = old;
     let (new_mode, new_ups) = new;
     if old_mode != new_mode {
-        p.diff.push(format!("nut.conf: MODE {old_mode} -> {new_mode}"));
+        p.diff.push(format!("nut.conf: MODE {} -> {}", old_mode.as_str(), new_mode.as_str()));
     }
-    let old_set: BTreeMap<String, &crate::conf::Section> = if old_mode.runs_drivers() {
+    let old_set: BTreeMap<String, &crate::conf::Section> = if old_mode.runs_server() {
         old_ups.sections.iter().map(|s| (instance_for(&s.name).unit, s)).collect()
     } else {
         BTreeMap::new()
     };
-    let wanted: BTreeMap<String, &crate::conf::Section> = if new_mode.runs_drivers() {
+    let wanted: BTreeMap<String, &crate::conf::Section> = if new_mode.runs_server() {
         new_ups.sections.iter().map(|s| (instance_for(&s.name).unit, s)).collect()
     } else {
         BTreeMap::new()
@@ -121,7 +121,7 @@ pub fn plan(old: (Mode, &UpsFile), new: (Mode, &UpsFile), units: &[UnitState]) -
     }
     let old_names: BTreeSet<&str> = old_ups.sections.iter().map(|s| s.name.as_str()).collect();
     let new_names: BTreeSet<&str> = new_ups.sections.iter().map(|s| s.name.as_str()).collect();
-    p.reload_upsd = new_mode.runs_drivers()
+    p.reload_upsd = new_mode.runs_server()
         && (old_names != new_names || old_mode != new_mode || global_changed || !p.restart.is_empty());
     p
 }

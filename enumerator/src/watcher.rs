@@ -38,7 +38,7 @@ impl Applied {
 
     /// MODE and ups.conf as parsed.
     pub fn parsed(&self) -> (Mode, UpsFile) {
-        let mode = self.file("nut.conf").map(|b| conf::parse_mode(&String::from_utf8_lossy(b)).0).unwrap_or(Mode::None);
+        let mode = self.file("nut.conf").map(|b| conf::parse_mode(Path::new("nut.conf"), b).0).unwrap_or(Mode::None);
         let ups = self.file("ups.conf").map(|b| UpsFile::parse(Path::new("ups.conf"), b).0).unwrap_or_default();
         (mode, ups)
     }

@@ -25,7 +25,7 @@ fi
 for s in upsd upsmon upsdrvctl upssched; do [ -x "$B/$s" ] && inst 0755 "$B/$s" "/sbin/$s"; done
 for c in upsc upsrw upscmd upslog; do [ -x "$B/$c" ] && inst 0755 "$B/$c" "/bin/$c"; done
 
-for u in "$src"/units/*; do inst 0644 "$u" "/lib/systemd/system/$(basename "$u")"; done
+for u in "$src"/units/*.service "$src"/units/*.socket "$src"/units/*.target; do inst 0644 "$u" "/lib/systemd/system/$(basename "$u")"; done
 inst 0644 "$src/tmpfiles.d/nut.conf" /usr/lib/tmpfiles.d/nut.conf
 inst 0644 "$src/sysusers.d/nut.conf" /usr/lib/sysusers.d/nut.conf
 for r in "$src"/udev-rules/*.rules; do inst 0644 "$r" "/lib/udev/rules.d/$(basename "$r")"; done

@@ -14,6 +14,9 @@ cat > "$e/ups.conf" <<'UPS'
 [ups+1]
 	driver = dummy-ups
 	port = ups1.dev
+[wd]
+	driver = dummy-ups
+	port = myups.dev
 UPS
 printf 'ups.status: OL\nbattery.charge: 100\n' > "$e/myups.dev"
 printf 'ups.status: OL\nbattery.charge: 90\n' > "$e/ups1.dev"
@@ -23,7 +26,11 @@ printf 'MONITOR myups@localhost 1 mon ci primary\nSHUTDOWNCMD "/bin/true"\nPOWER
 gid=$(awk -F: '$1=="nut"{print $3}' "$ROOT/etc/group")
 chown 0:"$gid" "$e"/*; chmod 0640 "$e"/*
 
-if [ ! -x "$ROOT/lib/nut/nut-driver" ]; then
+if [ -x "$ROOT/lib/nut/nut-driver" ]; then
+  # [wd] is for the watchdog test: a short watchdog
+  mkdir -p "$ROOT/etc/systemd/system/nut-driver@wd.service.d"
+  printf '[Service]\nWatchdogSec=3s\n' > "$ROOT/etc/systemd/system/nut-driver@wd.service.d/ci-watchdog.conf"
+else
   # nut-driver is not built yet: a fixture stands in for it so the
   # enumerator's behaviour can still be checked (the test reports it).
   mkdir -p "$ROOT/etc/systemd/system/nut-driver@.service.d"
