@@ -28,6 +28,17 @@ pub enum Verb {
     ShowConfig,
     /// Show each driver unit's state and status text.
     Status,
+    /// Tell the UPS(es) to cut power (handed to `upsdrvctl shutdown`).
+    Shutdown,
+}
+
+/// Options shared by all verbs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Opts {
+    /// `-t`: print what would be done, do nothing.
+    pub testing: bool,
+    /// `-D`: debugging level.
+    pub debug: u8,
 }
 
 fn pick<'a>(ups: &'a UpsFile, name: Option<&str>) -> Result<Vec<&'a Section>> {
@@ -59,13 +70,17 @@ pub fn show_config(ups: &UpsFile, sections: &[&Section]) -> String {
     out
 }
 
-/// Prints the list: `<unit>\t<section>`.
-pub fn list(sections: &[&Section]) -> String {
+/// The list as NUT prints it: `<unit>\t<section>` lines, or for one
+/// section just its unit.
+pub fn list(sections: &[&Section], one: bool) -> String {
+    if one {
+        return sections.iter().map(|s| format!("{}\n", instance_for(&s.name).unit)).collect();
+    }
     sections.iter().map(|s| format!("{}\t{}\n", instance_for(&s.name).unit, s.name)).collect()
 }
 
 /// Runs one verb. `gendir` is the generator's output directory.
-pub async fn run(verb: Verb, ups_name: Option<&str>, confdir: &Path, gendir: &Path) -> Result<()> {
+pub async fn run(verb: Verb, ups_name: Option<&str>, opts: Opts, confdir: &Path, gendir: &Path) -> Result<()> {
     let inputs = read_inputs(confdir);
     for w in &inputs.warnings {
         eprintln!("upsdrvsvcctl: {w}");
@@ -73,7 +88,22 @@ pub async fn run(verb: Verb, ups_name: Option<&str>, confdir: &Path, gendir: &Pa
     let sections = pick(&inputs.ups, ups_name)?;
     match verb {
         Verb::List => {
-            print!("{}", list(&sections));
+            print!("{}", list(&sections, ups_name.is_some()));
+            return Ok(());
+        }
+        Verb::Shutdown => {
+            let mut cmd = std::process::Command::new("/sbin/upsdrvctl");
+            for _ in 0..opts.debug {
+                cmd.arg("-D");
+            }
+            if opts.testing {
+                cmd.arg("-t");
+            }
+            cmd.arg("shutdown").args(ups_name);
+            let st = cmd.status().context("running /sbin/upsdrvctl")?;
+            if !st.success() {
+                bail!("upsdrvctl shutdown failed ({st})");
+            }
             return Ok(());
         }
         Verb::ShowConfig => {
@@ -92,6 +122,10 @@ pub async fn run(verb: Verb, ups_name: Option<&str>, confdir: &Path, gendir: &Pa
             }
             for s in &sections {
                 let unit = instance_for(&s.name).unit;
+                if opts.testing {
+                    println!("would {} {unit}", if verb == Verb::Start { "start" } else { "stop" });
+                    continue;
+                }
                 let r = if verb == Verb::Start {
                     manager.start_unit(&unit, "replace").await
                 } else {
@@ -103,11 +137,21 @@ pub async fn run(verb: Verb, ups_name: Option<&str>, confdir: &Path, gendir: &Pa
                 }
             }
         }
+        Verb::Resync if opts.testing => {
+            let rec = Reconciler::new(confdir.to_path_buf(), gendir.to_path_buf());
+            let o = rec.preview(&manager).await?;
+            println!("would daemon-reload, then:");
+            log_outcome(&o);
+        }
         Verb::Resync => {
             let mut rec = Reconciler::new(confdir.to_path_buf(), gendir.to_path_buf());
             let o = rec.pass(&manager).await?;
             log_outcome(&o);
             failed += o.errors.len();
+        }
+        Verb::Reconfigure if opts.testing => {
+            println!("would daemon-reload and restart every driver:");
+            print!("{}", list(&sections, false));
         }
         Verb::Reconfigure => {
             let mut rec = Reconciler::new(confdir.to_path_buf(), gendir.to_path_buf());
@@ -141,7 +185,7 @@ pub async fn run(verb: Verb, ups_name: Option<&str>, confdir: &Path, gendir: &Pa
                 }
             }
         }
-        Verb::List | Verb::ShowConfig => unreachable!("handled above"),
+        Verb::List | Verb::ShowConfig | Verb::Shutdown => unreachable!("handled above"),
     }
     if failed > 0 {
         bail!("{failed} operation(s) failed");
@@ -157,7 +201,8 @@ mod tests {
     fn list_and_show_config() {
         let (f, _) = UpsFile::parse(Path::new("ups.conf"), b"maxretry=3\n[ups+1]\ndriver=dummy-ups\ndesc=\"a b\"\n");
         let s: Vec<&Section> = f.sections.iter().collect();
-        assert_eq!(list(&s), "nut-driver@ups\\x2b1.service\tups+1\n");
+        assert_eq!(list(&s, false), "nut-driver@ups\\x2b1.service\tups+1\n");
+        assert_eq!(list(&s, true), "nut-driver@ups\\x2b1.service\n");
         assert_eq!(show_config(&f, &s), "maxretry = 3\n[ups+1]\n\tdesc = \"a b\"\n\tdriver = dummy-ups\n");
         assert!(pick(&f, Some("nope")).is_err());
     }

@@ -53,6 +53,12 @@ struct CtlArgs {
     verb: ctl::Verb,
     /// A ups.conf section (default: all).
     ups: Option<String>,
+    /// Testing mode: print what would be done without doing it.
+    #[arg(short = 't')]
+    testing: bool,
+    /// Raise the debugging level.
+    #[arg(short = 'D', action = clap::ArgAction::Count)]
+    debug: u8,
     /// The generator's output directory (where its snapshot is).
     #[arg(long, default_value = GENERATOR_DIR, hide = true)]
     generator_dir: PathBuf,
@@ -69,7 +75,8 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 fn run_ctl(a: CtlArgs) -> Result<()> {
-    runtime()?.block_on(ctl::run(a.verb, a.ups.as_deref(), &conf::confpath(), &a.generator_dir))
+    let opts = ctl::Opts { testing: a.testing, debug: a.debug };
+    runtime()?.block_on(ctl::run(a.verb, a.ups.as_deref(), opts, &conf::confpath(), &a.generator_dir))
 }
 
 fn run() -> Result<()> {

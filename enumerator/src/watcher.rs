@@ -76,6 +76,17 @@ impl Reconciler {
         Applied::read(&self.confdir) != self.applied
     }
 
+    /// What a pass would do if the generator saw the files as they are now
+    /// (`upsdrvsvcctl -t resync`): no reload, no jobs.
+    pub async fn preview(&self, manager: &ManagerProxy<'_>) -> Result<Outcome> {
+        let now = Applied::read(&self.confdir);
+        let (old_mode, old_ups) = self.applied.parsed();
+        let (new_mode, new_ups) = now.parsed();
+        let rows = manager.list_units_by_patterns(&[], &["nut-driver@*.service"]).await.context("listing units")?;
+        let units: Vec<UnitState> = rows.into_iter().map(|r| UnitState { name: r.0, active: r.3 }).collect();
+        Ok(Outcome { plan: plan((old_mode, &old_ups), (new_mode, &new_ups), &units), errors: Vec::new() })
+    }
+
     /// One pass: daemon-reload, compare, act. The new state is the one the
     /// generator saw during the reload, not a second read of the files.
     pub async fn pass(&mut self, manager: &ManagerProxy<'_>) -> Result<Outcome> {
