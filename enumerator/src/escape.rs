@@ -65,6 +65,10 @@ pub fn unescape(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// The start of a digest instance: `\x5f` is `_`, which [`escape`] never
+/// escapes, so no section name's escape can look like this.
+pub const HASHED_PREFIX: &str = "\\x5flong:";
+
 /// How a section is represented as a unit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Instance {
@@ -83,7 +87,7 @@ pub fn instance_for(section: &str) -> Instance {
         Instance { unit: format!("{TEMPLATE_PREFIX}{esc}{SERVICE_SUFFIX}"), hashed: false }
     } else {
         Instance {
-            unit: format!("{TEMPLATE_PREFIX}long:{:016x}{SERVICE_SUFFIX}", fnv1a64(section.as_bytes())),
+            unit: format!("{TEMPLATE_PREFIX}{HASHED_PREFIX}{:016x}{SERVICE_SUFFIX}", fnv1a64(section.as_bytes())),
             hashed: true,
         }
     }
@@ -92,7 +96,7 @@ pub fn instance_for(section: &str) -> Instance {
 /// The section name back from a driver unit name, when it is not a hashed one.
 pub fn section_for_unit(unit: &str) -> Option<String> {
     let inst = unit.strip_prefix(TEMPLATE_PREFIX)?.strip_suffix(SERVICE_SUFFIX)?;
-    if inst.starts_with("long:") {
+    if inst.starts_with(HASHED_PREFIX) {
         return None;
     }
     unescape(inst)
@@ -150,6 +154,11 @@ mod tests {
         assert!(inst.hashed);
         assert!(inst.unit.len() <= UNIT_NAME_MAX);
         assert_eq!(inst, instance_for(&name));
+        assert!(inst.unit.starts_with("nut-driver@\\x5flong:"), "{}", inst.unit);
+        assert_eq!(section_for_unit(&inst.unit), None);
+        // a section really called like a digest is not mistaken for one
+        let lookalike = &inst.unit["nut-driver@\\x5f".len()..inst.unit.len() - ".service".len()];
+        assert!(!instance_for(lookalike).unit.starts_with("nut-driver@\\x5f"));
         let fits = "v".repeat(UNIT_NAME_MAX - TEMPLATE_PREFIX.len() - SERVICE_SUFFIX.len());
         let inst = instance_for(&fits);
         assert!(!inst.hashed);

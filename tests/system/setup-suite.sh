@@ -17,6 +17,15 @@ cat > "$e/ups.conf" <<'UPS'
 [wd]
 	driver = dummy-ups
 	port = myups.dev
+[a:b]
+	driver = dummy-ups
+	port = myups.dev
+[very-long-ups-name-very-long-ups-name-very-long-ups-name]
+	driver = dummy-ups
+	port = myups.dev
+[h------------------------------------------------------------]
+	driver = dummy-ups
+	port = myups.dev
 UPS
 printf 'ups.status: OL\nbattery.charge: 100\n' > "$e/myups.dev"
 printf 'ups.status: OL\nbattery.charge: 90\n' > "$e/ups1.dev"

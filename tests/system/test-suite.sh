@@ -50,6 +50,13 @@ else
   args=$(prop "$U2" ExecStart)
   check "%I unescapes to ups+1 (instance $U2)" [ "$(c systemd-escape -u --instance "$U2")" = "ups+1" ]
 fi
+UL='nut-driver@very\x2dlong\x2dups\x2dname\x2dvery\x2dlong\x2dups\x2dname\x2dvery\x2dlong\x2dups\x2dname.service'
+check "section [a:b] runs as nut-driver@a:b.service" sh -c "nsenter -t $CPID -a systemctl is-active -q 'nut-driver@a:b.service' || { sleep 2; nsenter -t $CPID -a systemctl is-active -q 'nut-driver@a:b.service'; }"
+check "a 57-character section name runs as its escaped instance" active "$UL"
+UH=$(c /lib/nut/nut-driver-enumerator unit "h$(printf -- '-%.0s' $(seq 60))")
+check "a name too long to escape gets a digest instance ($UH)" sh -c "case '$UH' in 'nut-driver@\x5flong:'*) exit 0;; esac; exit 1"
+t=$(wait_for 5 active "$UH")
+check "... which runs and is given the real name" sh -c "nsenter -t $CPID -a systemctl is-active -q '$UH' && nsenter -t $CPID -a systemctl show -p ExecStart --value '$UH' | grep -qF -- '-- h-----'"
 c systemctl stop "$U1"; c systemctl start "$U1"
 check "systemctl start $U1 makes it active" active "$U1"
 
