@@ -32,8 +32,12 @@ pub struct Plan {
     pub stop: BTreeSet<String>,
     /// Units to restart (their section, or the global part, changed).
     pub restart: BTreeSet<String>,
-    /// Whether upsd must re-read ups.conf.
+    /// Whether upsd must re-read its configuration.
     pub reload_upsd: bool,
+    /// Whether nut-server.socket must be restarted (upsd.conf's LISTEN
+    /// addresses changed; stopping the socket stops upsd, the next
+    /// connection starts it again).
+    pub restart_socket: bool,
     /// Human-readable diff of the config, one line per change.
     pub diff: Vec<String>,
 }
@@ -41,7 +45,11 @@ pub struct Plan {
 impl Plan {
     /// Whether the plan changes nothing.
     pub fn is_empty(&self) -> bool {
-        self.start.is_empty() && self.stop.is_empty() && self.restart.is_empty() && !self.reload_upsd
+        self.start.is_empty()
+            && self.stop.is_empty()
+            && self.restart.is_empty()
+            && !self.reload_upsd
+            && !self.restart_socket
     }
 }
 

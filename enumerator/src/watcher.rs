@@ -36,6 +36,11 @@ impl Applied {
         self.raw.iter().find(|(n, _)| n == name).and_then(|(_, b)| b.as_deref())
     }
 
+    /// The `ListenStream=` values upsd.conf gives nut-server.socket.
+    pub fn listen(&self) -> Option<Vec<String>> {
+        self.file("upsd.conf").and_then(|b| conf::listen_addrs(Path::new("upsd.conf"), b).0)
+    }
+
     /// MODE and ups.conf as parsed.
     pub fn parsed(&self) -> (Mode, UpsFile) {
         let mode = self.file("nut.conf").map(|b| conf::parse_mode(Path::new("nut.conf"), b).0).unwrap_or(Mode::None);
@@ -96,7 +101,16 @@ impl Reconciler {
         let (new_mode, new_ups) = now.parsed();
         let rows = manager.list_units_by_patterns(&[], &["nut-driver@*.service"]).await.context("listing units")?;
         let units: Vec<UnitState> = rows.into_iter().map(|r| UnitState { name: r.0, active: r.3 }).collect();
-        let plan = plan((old_mode, &old_ups), (new_mode, &new_ups), &units);
+        let mut plan = plan((old_mode, &old_ups), (new_mode, &new_ups), &units);
+        if new_mode.runs_server() && self.applied.file("upsd.conf") != now.file("upsd.conf") {
+            plan.diff.push("upsd.conf changed".to_string());
+            if self.applied.listen() != now.listen() {
+                plan.diff.push(format!("upsd.conf: LISTEN {:?} -> {:?}", self.applied.listen(), now.listen()));
+                plan.restart_socket = true;
+            } else {
+                plan.reload_upsd = true;
+            }
+        }
         let mut errors = Vec::new();
         for u in &plan.stop {
             if let Err(e) = manager.stop_unit(u, "replace").await {
@@ -113,7 +127,19 @@ impl Reconciler {
                 errors.push(format!("start {u}: {e}"));
             }
         }
-        if plan.reload_upsd {
+        if plan.restart_socket {
+            let upsd_was_running = matches!(
+                manager.list_units_by_patterns(&[], &["nut-server.service"]).await.ok().as_deref(),
+                Some([row, ..]) if row.3 == "active"
+            );
+            if let Err(e) = manager.restart_unit("nut-server.socket", "replace").await {
+                errors.push(format!("restart nut-server.socket: {e}"));
+            } else if upsd_was_running {
+                if let Err(e) = manager.start_unit("nut-server.service", "replace").await {
+                    errors.push(format!("start nut-server.service: {e}"));
+                }
+            }
+        } else if plan.reload_upsd {
             if let Err(e) = manager.reload_or_try_restart_unit("nut-server.service", "replace").await {
                 errors.push(format!("reload nut-server.service: {e}"));
             }
@@ -138,7 +164,9 @@ pub fn log_outcome(o: &Outcome) {
     if !o.plan.start.is_empty() {
         eprintln!("starting: {}", list(&o.plan.start));
     }
-    if o.plan.reload_upsd {
+    if o.plan.restart_socket {
+        eprintln!("restarting nut-server.socket (new listen addresses)");
+    } else if o.plan.reload_upsd {
         eprintln!("reloading nut-server.service");
     }
     for e in &o.errors {

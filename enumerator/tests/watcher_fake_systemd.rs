@@ -87,11 +87,16 @@ impl FakeManager {
         Ok(job())
     }
     async fn list_units_by_patterns(&self, _states: Vec<String>, patterns: Vec<String>) -> Vec<UnitRow> {
-        assert_eq!(patterns, vec!["nut-driver@*.service".to_string()]);
         let st = self.state.lock().unwrap();
+        let matches = |n: &str| {
+            patterns.iter().any(|p| match p.strip_suffix("*.service") {
+                Some(prefix) => n.starts_with(prefix) && n.ends_with(".service"),
+                None => n == p,
+            })
+        };
         st.units
             .iter()
-            .filter(|(n, _)| n.starts_with("nut-driver@") && n.ends_with(".service"))
+            .filter(|(n, _)| matches(n))
             .map(|(n, (a, _))| {
                 let p = OwnedObjectPath::try_from("/org/freedesktop/systemd1/unit/x").unwrap();
                 (
@@ -261,4 +266,22 @@ async fn a_failed_start_is_reported_and_the_rest_still_happens() {
     assert_eq!(o.errors.len(), 1, "{:?}", o.errors);
     assert!(o.errors[0].starts_with("start nut-driver@bad.service:"), "{:?}", o.errors);
     assert!(f.active().contains(&"nut-driver@b.service".to_string()));
+}
+
+#[tokio::test]
+async fn new_listen_addresses_restart_the_socket_other_upsd_changes_reload() {
+    let f = Fixture::boot("MODE=netserver\n", "[a]\n driver = dummy-ups\n").await;
+    std::fs::write(f.confdir.join("upsd.conf"), "LISTEN 127.0.0.1 3493\n").unwrap();
+    generator::run(&f.confdir, &f.gendir).unwrap(); // as at boot, with upsd.conf
+    f.state.lock().unwrap().units.insert("nut-server.service".into(), ("active".into(), 1));
+    let mut rec = Reconciler::new(f.confdir.clone(), f.gendir.clone());
+    std::fs::write(f.confdir.join("upsd.conf"), "LISTEN 127.0.0.1 3493\nMAXAGE 30\n").unwrap();
+    f.pass(&mut rec).await;
+    assert_eq!(f.take_calls(), vec!["reload", "reload-or-try-restart nut-server.service"]);
+    std::fs::write(f.confdir.join("upsd.conf"), "LISTEN 0.0.0.0 3493\nMAXAGE 30\n").unwrap();
+    let o = f.pass(&mut rec).await;
+    assert!(o.plan.restart_socket);
+    assert_eq!(f.take_calls(), vec!["reload", "restart nut-server.socket", "start nut-server.service"]);
+    let dropin = std::fs::read_to_string(f.gendir.join("nut-server.socket.d/50-listen.conf")).unwrap();
+    assert!(dropin.contains("ListenStream=\nListenStream=0.0.0.0:3493\n"), "{dropin}");
 }

@@ -114,6 +114,11 @@ else
   skip "upsmon -c reload through the socket (upsmon not built yet)"
 fi
 
+# upsd.conf's LISTEN changes: the watcher restarts nut-server.socket
+c sh -c 'printf "LISTEN 127.0.0.1 3493\nLISTEN ::1 3493\nLISTEN 192.0.2.7 3493\n" > /etc/nut/upsd.conf'
+t=$(wait_for 5 sh -c "nsenter -t $CPID -a ss -Hltn | grep -q '192.0.2.7:3493'"); TIMINGS+=("new LISTEN address in upsd.conf -> socket listening: ${t}s")
+check "a new LISTEN address (not configured anywhere: FreeBind) is listened on within 2 s (${t}s)" sh -c "nsenter -t $CPID -a ss -Hltn | grep -q '192.0.2.7:3493' && awk -v t=$t 'BEGIN{exit !(t<2)}'"
+
 # --- journal ---
 if [ $FIXTURE = 1 ]; then skip "journal fields (fixture driver logs nothing)"; else
 n=$(c journalctl -q --no-pager -o cat NUT_UPS=myups 2>/dev/null | wc -l)
