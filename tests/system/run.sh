@@ -37,7 +37,12 @@ rc_static=0; "$here/static-checks.sh" "$BINDIR" || rc_static=$?
 
 echo "== booted-container tests"
 rc_boot=0
-NAME=${NAME:-nutci-$$} BINDIR="$BINDIR" SETUP_HOOK="$here/setup-suite.sh" TEST_HOOK="$here/test-suite.sh" \
+NAME=${NAME:-nutci-$$}
+WORK=${WORK:-/var/tmp/nut-ci}
+export WORK
+NAME=$NAME BINDIR="$BINDIR" SETUP_HOOK="$here/setup-suite.sh" TEST_HOOK="$here/test-suite.sh" \
   "$here/systest.sh" || rc_boot=$?
+if [ $rc_boot = 0 ] && [ "${KEEP_ARTIFACTS:-0}" != 1 ]; then rm -rf "$WORK/artifacts-$NAME"
+else echo "run.sh: artifacts (journal, console) in $WORK/artifacts-$NAME" >&2; fi
 echo "run.sh: total $(( $(date +%s) - t_all ))s (static rc=$rc_static, container rc=$rc_boot)"
 [ $rc_static = 0 ] && [ $rc_boot = 0 ]

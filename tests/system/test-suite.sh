@@ -125,6 +125,13 @@ n=$(c journalctl -q --no-pager -o cat NUT_UPS=myups 2>/dev/null | wc -l)
 check "journalctl NUT_UPS=myups finds the story of myups ($n lines)" [ "$n" -gt 0 ]
 nd=$(c journalctl -q --no-pager -o cat NUT_DRIVER=dummy-ups 2>/dev/null | wc -l)
 check "journalctl NUT_DRIVER=dummy-ups finds lines ($nd)" [ "$nd" -gt 0 ]
+check "journal entries with NUT_UPS=myups carry PRIORITY" sh -c "nsenter -t $CPID -a journalctl -q --no-pager -o export NUT_UPS=myups | grep -q '^PRIORITY='"
+if [ -x "$ROOT/sbin/upsd" ] && [ -x "$ROOT/sbin/upsmon" ]; then
+  procs=$(c journalctl -q --no-pager -o export NUT_UPS=myups | sed -n 's/^SYSLOG_IDENTIFIER=//p' | sort -u | tr '\n' ' ')
+  check "journalctl NUT_UPS=myups spans driver, upsd and upsmon ($procs)" sh -c "[ \$(echo '$procs' | wc -w) -ge 3 ]"
+else
+  skip "NUT_UPS=myups across driver, upsd and upsmon (upsd/upsmon not built yet)"
+fi
 fi
 
 # --- watchdog ---
