@@ -129,6 +129,10 @@ check "journal entries with NUT_UPS=myups carry PRIORITY" sh -c "nsenter -t $CPI
 if [ -x "$ROOT/sbin/upsd" ] && [ -x "$ROOT/sbin/upsmon" ]; then
   procs=$(c journalctl -q --no-pager -o export NUT_UPS=myups | sed -n 's/^SYSLOG_IDENTIFIER=//p' | sort -u | tr '\n' ' ')
   check "journalctl NUT_UPS=myups spans driver, upsd and upsmon ($procs)" sh -c "[ \$(echo '$procs' | wc -w) -ge 3 ]"
+  # the UPS goes on battery: upsmon logs the event with NUT_EVENT=ONBATT
+  c sh -c 'printf "ups.status: OB\nbattery.charge: 80\n" > /etc/nut/myups.dev'
+  t=$(wait_for 15 sh -c "nsenter -t $CPID -a journalctl -q --no-pager -o cat NUT_UPS=myups NUT_EVENT=ONBATT | grep -q ."); TIMINGS+=("ups.status OB in the data file -> NUT_EVENT=ONBATT in the journal: ${t}s")
+  check "journalctl NUT_UPS=myups NUT_EVENT=ONBATT finds upsmon's event (${t}s)" sh -c "nsenter -t $CPID -a journalctl -q --no-pager -o cat NUT_UPS=myups NUT_EVENT=ONBATT | grep -q ."
 else
   skip "NUT_UPS=myups across driver, upsd and upsmon (upsd/upsmon not built yet)"
 fi
