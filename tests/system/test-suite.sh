@@ -56,7 +56,11 @@ check "a 57-character section name runs as its escaped instance" active "$UL"
 UH=$(c /lib/nut/nut-driver-enumerator unit "h$(printf -- '-%.0s' $(seq 60))")
 check "a name too long to escape gets a digest instance ($UH)" sh -c "case '$UH' in 'nut-driver@\x5flong:'*) exit 0;; esac; exit 1"
 t=$(wait_for 5 active "$UH")
-check "... which runs and is given the real name" sh -c "nsenter -t $CPID -a systemctl is-active -q '$UH' && nsenter -t $CPID -a systemctl show -p ExecStart --value '$UH' | grep -qF -- '-- h-----'"
+if [ $FIXTURE = 0 ]; then
+  check "... which runs and is given the real name" sh -c "nsenter -t $CPID -a systemctl is-active -q '$UH' && nsenter -t $CPID -a systemctl show -p ExecStart --value '$UH' | grep -qF -- '-- h-----'"
+else
+  check "... which runs, its drop-in passing the real name" sh -c "nsenter -t $CPID -a systemctl is-active -q '$UH' && nsenter -t $CPID -a grep -qF -- 'nut-driver -- \"h-----' '$G/$UH.d/50-nut-driver-enumerator.conf'"
+fi
 c systemctl stop "$U1"; c systemctl start "$U1"
 check "systemctl start $U1 makes it active" active "$U1"
 
