@@ -35,7 +35,8 @@ const USB_DRIVERS: &[&str] =
 /// Drivers whose `port` names a network host (or URL).
 const NETWORK_DRIVERS: &[&str] = &["snmp-ups", "netxml-ups", "powerman-pdu", "apcupsd-ups", "generic_gpio_http"];
 
-fn is_local_host(host: &str) -> bool {
+/// Whether `host` names this machine (loopback).
+pub fn is_local_host(host: &str) -> bool {
     matches!(host, "localhost" | "127.0.0.1" | "::1" | "[::1]") || host.starts_with("127.")
 }
 
