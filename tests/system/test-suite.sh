@@ -129,6 +129,17 @@ n=$(c journalctl -q --no-pager -o cat NUT_UPS=myups 2>/dev/null | wc -l)
 check "journalctl NUT_UPS=myups finds the story of myups ($n lines)" [ "$n" -gt 0 ]
 nd=$(c journalctl -q --no-pager -o cat NUT_DRIVER=dummy-ups 2>/dev/null | wc -l)
 check "journalctl NUT_DRIVER=dummy-ups finds lines ($nd)" [ "$nd" -gt 0 ]
+# each line once: no message repeated by the same unit within 50 ms (what a
+# daemon logging to both stderr and syslog produces)
+dups() {
+  c journalctl -q --no-pager -o short-unix -u "$1" | sed 's/^\([0-9.]*\) [^ ]* [^:]*: /\1 /' |
+    awk '{t=$1; $1=""; if ($0==m && t-pt<0.05) n++; m=$0; pt=t} END{print n+0}'
+}
+for u in "$U1" nut-server.service nut-monitor.service; do
+  [ -x "$ROOT/sbin/upsd" ] || [ "$u" != nut-server.service ] || continue
+  [ -x "$ROOT/sbin/upsmon" ] || [ "$u" != nut-monitor.service ] || continue
+  check "$u logs each line once ($(dups "$u") repeated within 50 ms)" [ "$(dups "$u")" = 0 ]
+done
 check "journal entries with NUT_UPS=myups carry PRIORITY" sh -c "nsenter -t $CPID -a journalctl -q --no-pager -o export NUT_UPS=myups | grep -q '^PRIORITY='"
 if [ -x "$ROOT/sbin/upsd" ] && [ -x "$ROOT/sbin/upsmon" ]; then
   procs=$(c journalctl -q --no-pager -o export NUT_UPS=myups | sed -n 's/^SYSLOG_IDENTIFIER=//p' | sort -u | tr '\n' ' ')
