@@ -11,6 +11,42 @@ use crate::generator::read_inputs;
 use crate::systemd::{unit_info, ManagerProxy};
 use crate::watcher::{log_outcome, Reconciler};
 
+/// upsdrvsvcctl's command line (NUT's options and verbs).
+#[derive(clap::Args, Debug)]
+#[command(name = "upsdrvsvcctl", version = nut::VERSION, about = "Control NUT driver services (nut-driver@.service instances)")]
+pub struct Args {
+    /// What to do.
+    #[arg(value_enum)]
+    pub verb: Verb,
+    /// A ups.conf section (default: all).
+    pub ups: Option<String>,
+    /// Testing mode: print what would be done without doing it.
+    #[arg(short = 't')]
+    pub testing: bool,
+    /// Raise the debugging level.
+    #[arg(short = 'D', action = clap::ArgAction::Count)]
+    pub debug: u8,
+    /// The generator's output directory (where its snapshot is).
+    #[arg(long, default_value = crate::GENERATOR_DIR, hide = true)]
+    pub generator_dir: std::path::PathBuf,
+}
+
+/// `upsdrvsvcctl` as a program of its own.
+#[derive(clap::Parser, Debug)]
+#[command(name = "upsdrvsvcctl", version = nut::VERSION, about = "Control NUT driver services (nut-driver@.service instances)")]
+pub struct Cli {
+    /// The arguments.
+    #[command(flatten)]
+    pub args: Args,
+}
+
+/// Runs upsdrvsvcctl on a current-thread runtime.
+pub fn main(a: Args) -> Result<()> {
+    let opts = Opts { testing: a.testing, debug: a.debug };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
+    rt.block_on(run(a.verb, a.ups.as_deref(), opts, &crate::conf::confpath(), &a.generator_dir))
+}
+
 /// The verbs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Verb {

@@ -14,6 +14,9 @@
 //! [`usbtable`] holds the USB device table shared with the drivers and turns
 //! it into udev rules.
 
+/// The directory systemd gives generators for normal-priority units.
+pub const GENERATOR_DIR: &str = "/run/systemd/generator";
+
 pub mod conf;
 pub mod ctl;
 pub mod deps;

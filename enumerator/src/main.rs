@@ -9,8 +9,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use nut_driver_enumerator::{conf, ctl, escape, generator, systemd, watcher};
 
-/// The directory systemd gives generators for normal-priority units.
-const GENERATOR_DIR: &str = "/run/systemd/generator";
+use nut_driver_enumerator::GENERATOR_DIR;
 
 #[derive(Parser, Debug)]
 #[command(name = "nut-driver-enumerator", version = nut::VERSION, about = "Keep nut-driver@.service instances in step with ups.conf")]
@@ -37,7 +36,7 @@ enum Cmd {
         generator_dir: PathBuf,
     },
     /// upsdrvsvcctl's verbs.
-    Ctl(CtlArgs),
+    Ctl(ctl::Args),
     /// Print the unit for each section name given.
     Unit {
         /// Section names.
@@ -45,46 +44,15 @@ enum Cmd {
     },
 }
 
-#[derive(clap::Args, Debug)]
-#[command(name = "upsdrvsvcctl", version = nut::VERSION, about = "Control NUT driver services (nut-driver@.service instances)")]
-struct CtlArgs {
-    /// What to do.
-    #[arg(value_enum)]
-    verb: ctl::Verb,
-    /// A ups.conf section (default: all).
-    ups: Option<String>,
-    /// Testing mode: print what would be done without doing it.
-    #[arg(short = 't')]
-    testing: bool,
-    /// Raise the debugging level.
-    #[arg(short = 'D', action = clap::ArgAction::Count)]
-    debug: u8,
-    /// The generator's output directory (where its snapshot is).
-    #[arg(long, default_value = GENERATOR_DIR, hide = true)]
-    generator_dir: PathBuf,
-}
-
-#[derive(Parser, Debug)]
-struct CtlCli {
-    #[command(flatten)]
-    args: CtlArgs,
-}
-
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")
-}
-
-fn run_ctl(a: CtlArgs) -> Result<()> {
-    let opts = ctl::Opts { testing: a.testing, debug: a.debug };
-    runtime()?.block_on(ctl::run(a.verb, a.ups.as_deref(), opts, &conf::confpath(), &a.generator_dir))
 }
 
 fn run() -> Result<()> {
     let argv0 = std::env::args_os().next().map(PathBuf::from).unwrap_or_default();
     let name = argv0.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if name == "upsdrvsvcctl" {
-        let cli = CtlCli::parse();
-        return run_ctl(cli.args);
+        return ctl::main(ctl::Cli::parse().args);
     }
     if name.ends_with("-generator") {
         // systemd calls generators with three directories
@@ -105,7 +73,7 @@ fn run() -> Result<()> {
                 watcher::watch(conf::confpath(), generator_dir, manager).await
             })?;
         }
-        Cmd::Ctl(a) => run_ctl(a)?,
+        Cmd::Ctl(a) => ctl::main(a)?,
         Cmd::Unit { names } => {
             for n in names {
                 println!("{}", escape::instance_for(&n).unit);

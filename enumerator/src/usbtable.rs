@@ -106,7 +106,7 @@ pub fn udev_rules(table: &[Device]) -> String {
         }
     }
     let mut out = String::new();
-    out.push_str("# Generated from data/usb-devices.toml by nut-udev-rules; do not edit.\n");
+    out.push_str("# Generated from data/usb-devices.toml by enumerator/tests/udev_rules.rs; do not edit.\n");
     out.push_str("# UPS devices known to the Network UPS Tools drivers: group nut may open them.\n\n");
     out.push_str("ACTION==\"remove\", GOTO=\"nut_usbups_end\"\n");
     out.push_str("SUBSYSTEM!=\"usb\", GOTO=\"nut_usbups_end\"\n");

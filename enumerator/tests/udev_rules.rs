@@ -12,6 +12,9 @@ fn rules_path() -> PathBuf {
 #[test]
 fn checked_in_rules_are_not_stale() {
     let want = usbtable::udev_rules(&usbtable::table());
+    if std::env::var_os("UPDATE_UDEV_RULES").is_some() {
+        std::fs::write(rules_path(), &want).expect("writing udev-rules/62-nut-usbups.rules");
+    }
     let have = std::fs::read_to_string(rules_path()).expect("udev-rules/62-nut-usbups.rules");
     if have != want {
         let first = have
@@ -21,7 +24,7 @@ fn checked_in_rules_are_not_stale() {
             .unwrap_or(have.lines().count().min(want.lines().count()));
         panic!(
             "udev-rules/62-nut-usbups.rules is stale (first difference at line {}):\n  checked in: {:?}\n  generated:  {:?}\n\
-             regenerate: cargo run -p nut-driver-enumerator --bin nut-udev-rules > udev-rules/62-nut-usbups.rules",
+             regenerate: UPDATE_UDEV_RULES=1 cargo test -p nut-driver-enumerator --test udev_rules",
             first + 1,
             have.lines().nth(first),
             want.lines().nth(first)

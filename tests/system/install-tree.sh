@@ -4,6 +4,7 @@
 # the layout a Debian package uses:
 #   /lib/nut/nut-driver (+ one link per driver name), /lib/nut/nut-driver-enumerator
 #   /sbin/upsd /sbin/upsmon /sbin/upsdrvctl /sbin/upsdrvsvcctl, clients in /bin
+#   /lib/systemd/system-generators/nut-driver-enumerator-generator -> /lib/nut/nut-driver-enumerator
 #   units in /lib/systemd/system, the generator in /lib/systemd/system-generators
 #   /usr/lib/tmpfiles.d/nut.conf /usr/lib/sysusers.d/nut.conf /lib/udev/rules.d
 #   /etc/nut/*.conf root:nut 0640 (only where missing)
@@ -16,7 +17,7 @@ inst() { install -D -m "$1" "$2" "$D$3"; }
 inst 0755 "$B/nut-driver-enumerator" /lib/nut/nut-driver-enumerator
 mkdir -p "$D/lib/systemd/system-generators" "$D/sbin" "$D/bin"
 ln -sfn /lib/nut/nut-driver-enumerator "$D/lib/systemd/system-generators/nut-driver-enumerator-generator"
-ln -sfn /lib/nut/nut-driver-enumerator "$D/sbin/upsdrvsvcctl"
+inst 0755 "$B/upsdrvsvcctl" /sbin/upsdrvsvcctl
 
 if [ -x "$B/nut-driver" ]; then
   inst 0755 "$B/nut-driver" /lib/nut/nut-driver
