@@ -26,6 +26,11 @@ wait_for() {
   done
 }
 FIXTURE=0; [ -x "$ROOT/lib/nut/nut-driver" ] || FIXTURE=1
+# nut_ask LINE: one request to upsd in the container, the reply lines
+nut_ask() {
+  nsenter -t "$CPID" -n timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/3493; printf "%s\nLOGOUT\n" "$1" >&3; cat <&3' sh "$1" 2>/dev/null
+}
+export -f nut_ask; export CPID
 U1='nut-driver@myups.service'
 U2='nut-driver@ups\x2b1.service'
 U3='nut-driver@net.ups\x2d2.service'
@@ -102,11 +107,20 @@ check "upsdrvsvcctl resync starts the stopped instance" active "$U3"
 # --- nut-server.socket ---
 check "nut-server.socket listens on 127.0.0.1:3493 and [::1]:3493" sh -c "nsenter -t $CPID -a ss -Hltn | grep -q '127.0.0.1:3493' && nsenter -t $CPID -a ss -Hltn | grep -q '\[::1\]:3493'"
 if [ -x "$ROOT/sbin/upsd" ]; then
-  c systemctl stop nut-server.service; c systemctl start nut-server.socket
+  c systemctl stop nut-server.service 2>/dev/null; c systemctl start nut-server.socket
   t0=$(now)
   reply=$(cn timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/3493; echo VER >&3; head -1 <&3' 2>&1)
   t=$(elapsed "$t0"); TIMINGS+=("first connection to 3493 -> reply from socket-activated upsd: ${t}s")
   check "a connection to 3493 starts nut-server through the socket (reply: $reply, ${t}s)" active nut-server.service
+  # the whole chain in the container: driver -> upsd -> a client
+  st=$(nut_ask 'GET VAR myups ups.status' | head -1)
+  check "upsd serves myups from its driver ($st)" grep -q '^VAR myups ups.status "OL' <<<"$st"
+  # a section added now reaches upsd through the watcher (daemon-reload,
+  # start the driver, reload upsd)
+  c sh -c 'printf "[late]\n\tdriver = dummy-ups\n\tport = myups.dev\n" >> /etc/nut/ups.conf'
+  t=$(wait_for 10 bash -c "nut_ask 'GET VAR late ups.status' | grep -q '^VAR late ups.status'")
+  TIMINGS+=("section added -> upsd serves it (watcher, driver start, upsd reload): ${t}s")
+  check "a section added to ups.conf is served by the running upsd (${t}s)" bash -c "nut_ask 'GET VAR late ups.status' | grep -q '^VAR late ups.status'"
 else
   skip "socket activation of upsd (upsd not built yet)"
 fi
