@@ -221,6 +221,7 @@ pub async fn watch(confdir: PathBuf, gendir: PathBuf, manager: ManagerProxy<'_>)
     eprintln!("watching {} ({})", confdir.display(), WATCHED.join(", "));
     let mut pending = rec.out_of_step();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut failures = 0u32;
     loop {
         if pending {
             // coalesce: wait until QUIET passes without events, at most MAX_DELAY
@@ -239,6 +240,7 @@ pub async fn watch(confdir: PathBuf, gendir: PathBuf, manager: ManagerProxy<'_>)
             if rec.out_of_step() {
                 match rec.pass(&manager).await {
                     Ok(o) => {
+                        failures = 0;
                         log_outcome(&o);
                         let status = format!(
                             "in step: {} started, {} stopped, {} restarted",
@@ -249,6 +251,12 @@ pub async fn watch(confdir: PathBuf, gendir: PathBuf, manager: ManagerProxy<'_>)
                         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Status(&status)]);
                     }
                     Err(e) => {
+                        failures += 1;
+                        if failures >= 3 {
+                            // the connection to PID 1 may be gone: let systemd
+                            // restart us with a fresh one (Restart=on-failure)
+                            return Err(e.context("reconcile failed 3 times in a row"));
+                        }
                         eprintln!("<3>reconcile failed, retrying in 2 s: {e:#}");
                         tokio::time::sleep(Duration::from_secs(2)).await;
                         continue;
