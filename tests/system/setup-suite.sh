@@ -16,7 +16,7 @@ cat > "$e/ups.conf" <<'UPS'
 	port = ups1.dev
 [wd]
 	driver = dummy-ups
-	port = myups.dev
+	port = wd.dev
 [a:b]
 	driver = dummy-ups
 	port = myups.dev
@@ -29,6 +29,7 @@ cat > "$e/ups.conf" <<'UPS'
 UPS
 printf 'ups.status: OL\nbattery.charge: 100\n' > "$e/myups.dev"
 printf 'ups.status: OL\nbattery.charge: 90\n' > "$e/ups1.dev"
+printf 'ups.status: OL\nbattery.charge: 70\n' > "$e/wd.dev"
 printf 'LISTEN 127.0.0.1 3493\nLISTEN ::1 3493\n' > "$e/upsd.conf"
 printf '[mon]\n\tpassword = ci\n\tupsmon primary\n' > "$e/upsd.users"
 printf 'MONITOR myups@localhost 1 mon ci primary\nSHUTDOWNCMD "/bin/true"\nPOWERDOWNFLAG /run/nut/killpower\n' > "$e/upsmon.conf"
