@@ -126,7 +126,11 @@ else
 fi
 if [ -x "$ROOT/sbin/upsmon" ]; then
   c systemctl start nut-monitor.service
-  out=$(c upsmon -c reload 2>&1); check "upsmon -c reload reaches upsmon through its socket ($out)" sh -c "nsenter -t $CPID -a journalctl -q -o cat -u nut-monitor.service | grep -qi reload"
+  wait_for 10 active nut-monitor.service >/dev/null
+  check "nut-monitor.service is active (Type=notify, READY from the monitoring child)" active nut-monitor.service
+  out=$(c upsmon -D -c reload 2>&1); rc=$?
+  t=$(wait_for 5 sh -c "nsenter -t $CPID -a journalctl -q -o cat -u nut-monitor.service | grep -qi 'reloading'")
+  check "upsmon -c reload reaches upsmon through its socket (rc=$rc, ${t}s)" sh -c "[ $rc = 0 ] && ! echo '$out' | grep -qi 'PID file' && nsenter -t $CPID -a journalctl -q -o cat -u nut-monitor.service | grep -qi 'reloading'"
 else
   check "nut-monitor.socket listens at /run/nut/upsmon.sock" c test -S /run/nut/upsmon.sock
   skip "upsmon -c reload through the socket (upsmon not built yet)"
