@@ -46,6 +46,7 @@ maxretry = 3
 	port = x.dev
 UPS
 printf 'LISTEN 0.0.0.0 3493\nLISTEN :: 3493\n' > "$r/etc/nut/upsd.conf"
+printf 'MONITOR other@192.0.2.9 1 u p secondary\n' > "$r/etc/nut/upsmon.conf"
 NUT_CONFPATH=$r/etc/nut "$r/lib/nut/nut-driver-enumerator" generate "$g" "$g" "$g" || bad "generator run"
 inst=$(ls "$g/nut-driver.target.wants")
 echo "   generated: $(echo $inst)"
@@ -53,7 +54,7 @@ echo "   generated: $(echo $inst)"
 cp -a "$g"/. "$r/etc/systemd/system/"
 # (systemd-analyze 252 cannot take a unit name with ':' on its command line -
 # "Couldn't process aliases" - so a:b is checked by starting it in the container)
-out=$(cd "$r"; systemd-analyze verify --man=no --root="$r" nut.target $(echo "$inst" | grep -v :) 2>&1); rc=$?
+out=$(cd "$r"; systemd-analyze verify --man=no --root="$r" nut.target nut-server.socket nut-monitor.service $(echo "$inst" | grep -v :) 2>&1); rc=$?
 if [ $rc = 0 ] && [ -z "$out" ]; then ok "systemd-analyze verify of the generated instances"; else bad "verify of generated instances (rc=$rc):"; echo "$out"; fi
 for f in "$g"/nut-driver@*.service.d/*.conf "$g"/nut-server.socket.d/*.conf; do
   grep -q '^\[' "$f" || bad "drop-in $f has no section"
@@ -62,6 +63,8 @@ grep -qx 'After=network-online.target' "$g/nut-driver@net.ups\x2d2.service.d/50-
 grep -qx 'After=systemd-udev-trigger.service' "$g/nut-driver@ups\x2b1.service.d/50-nut-driver-enumerator.conf" && ok "USB driver ordered after udev coldplug" || bad "USB driver ordering"
 grep -qx 'After=dev-ttyS0.device' "$g/nut-driver@a:b.service.d/50-nut-driver-enumerator.conf" && ok "serial driver ordered after its device" || bad "serial driver ordering"
 grep -qx 'After=nut-driver@ups\\x2b1.service' "$g/nut-driver@rep.service.d/50-nut-driver-enumerator.conf" && ok "repeater ordered after the driver it repeats" || bad "repeater ordering"
+grep -qx 'After=network-online.target' "$g/nut-monitor.service.d/50-network.conf" && ok "upsmon of a remote UPS ordered after network-online.target" || bad "upsmon network ordering"
+grep -qx 'ListenStream=\[::\]:3493' "$g/nut-server.socket.d/50-listen.conf" && ok "LISTEN :: became ListenStream=[::]:3493" || bad "socket drop-in"
 
 # security exposure (offline; --threshold is on the 0-100 scale)
 sec() {
