@@ -300,7 +300,7 @@ impl Session {
             Request::Instcmd { ups, cmd, param } => {
                 let u = ups!(&ups);
                 let l = avail!(u);
-                if !l.tree.cmds.contains(cmd.as_str()) {
+                if !l.tree.has_cmd(&cmd) {
                     return err(out, ErrorCode::CmdNotSupported);
                 }
                 let (user, pw) = self.user();

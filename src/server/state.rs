@@ -67,7 +67,13 @@ impl Tree {
 
     /// Looks a variable up by a raw (client-spelled) name.
     pub fn var(&self, name: &str) -> Option<&Var> {
-        self.vars.get(name)
+        // Look up by VarName: its Ord is case-insensitive (str's is not).
+        VarName::new(name).ok().and_then(|n| self.vars.get(&n))
+    }
+
+    /// Whether the UPS has this instant command (case-insensitive).
+    pub fn has_cmd(&self, name: &str) -> bool {
+        CmdName::new(name).is_ok_and(|n| self.cmds.contains(&n))
     }
 
     /// Applies a variable/command message with NUT's store semantics

@@ -300,9 +300,9 @@ fn serve_fake(c: UnixStream, st: Arc<Mutex<FakeState>>, stop: Arc<std::sync::ato
             "PING" if !s.mute => Some("PONG\n".to_string()),
             "SET" | "INSTCMD" => {
                 let id = words.iter().position(|w| w.eq_ignore_ascii_case("TRACKING")).and_then(|i| words.get(i + 1));
-                match (id, s.codes.pop_front()) {
-                    (Some(id), Some(code)) => Some(format!("TRACKING {id} {code}\n")),
-                    _ => None,
+                match id {
+                    Some(id) => s.codes.pop_front().map(|code| format!("TRACKING {id} {code}\n")),
+                    None => None,
                 }
             }
             _ => None,

@@ -1,0 +1,3 @@
+//! Helpers shared by the upsd integration tests.
+
+pub mod upsd_harness;
