@@ -122,6 +122,12 @@ impl Proc {
 
 impl Drop for Proc {
     fn drop(&mut self) {
+        // Children are started in their own process group (see `env_cmd`),
+        // so daemons that fork (upsmon) go too.
+        // SAFETY: signalling the process group of our own child.
+        unsafe {
+            libc::kill(-(self.child.id() as i32), libc::SIGKILL);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -135,7 +141,9 @@ pub enum Which {
 }
 
 pub fn env_cmd(prog: &Path, s: &Scratch) -> Command {
+    use std::os::unix::process::CommandExt;
     let mut c = Command::new(prog);
+    c.process_group(0);
     c.env("NUT_CONFPATH", &s.dir)
         .env("NUT_STATEPATH", &s.dir)
         .env("NUT_ALTPIDPATH", &s.dir)
