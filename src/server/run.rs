@@ -151,7 +151,16 @@ async fn run_async(args: &Args, confpath: PathBuf, settings: Settings) -> Result
         tracing::info!("Signal received, exiting");
         let _ = stop_tx.send(());
     });
-    let mut watchdog = systemd::Watchdog::from_env();
+    if let Some(mut w) = systemd::Watchdog::from_env() {
+        // On the same thread as everything else: a stuck runtime stops it.
+        tokio::spawn(async move {
+            let mut t = tokio::time::interval(w.period());
+            loop {
+                t.tick().await;
+                w.ping();
+            }
+        });
+    }
     let mut first = true;
     let notify = move |ev: Event| match ev {
         Event::Ready(status) => {
@@ -165,11 +174,7 @@ async fn run_async(args: &Args, confpath: PathBuf, settings: Settings) -> Result
         }
         Event::Reloading => systemd::reloading(),
         Event::Status(s) => systemd::status(&s),
-        Event::Tick => {
-            if let Some(w) = watchdog.as_mut() {
-                w.ping_if_due();
-            }
-        }
+        Event::Tick => {}
         Event::Stopping => systemd::stopping(),
     };
     let server = Server::new(settings);
