@@ -17,6 +17,8 @@
 //! and call one `run` function here. See `ARCHITECTURE.md` for the process
 //! model and how data flows from a device to a shutdown decision.
 
+pub mod cli;
+pub mod client;
 pub mod config;
 pub mod logging;
 pub mod model;
