@@ -28,6 +28,8 @@ pub const IDLE: Duration = Duration::from_secs(60);
 pub const READ_CHUNK: usize = 4096;
 /// Replies are flushed once this much output is pending.
 pub const FLUSH_AT: usize = 64 * 1024;
+/// Output capacity kept between writes (larger buffers are freed).
+const KEEP_OUT: usize = 1024;
 
 enum Transport {
     Plain(TcpStream),
@@ -82,11 +84,12 @@ impl Drop for Counted {
     }
 }
 
-async fn write_timed(io: &mut Transport, out: &mut Vec<u8>) -> io::Result<()> {
-    let r = tokio::time::timeout(IDLE, io.write_all(out)).await;
+async fn write_timed(io: &mut Transport, out: &mut String) -> io::Result<()> {
+    let r = tokio::time::timeout(IDLE, io.write_all(out.as_bytes())).await;
     out.clear();
-    if out.capacity() > FLUSH_AT {
-        *out = Vec::new();
+    if out.capacity() > KEEP_OUT {
+        // idle connections keep no reply buffer
+        *out = String::new();
     }
     match r {
         Ok(r) => r,
@@ -103,8 +106,20 @@ pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, id:
     let kick = sess.kick.clone();
     let mut tok = Tokenizer::new(Limits::NUT, AfterError::SkipLine);
     let mut io = Transport::Plain(stream);
-    let mut out: Vec<u8> = Vec::new();
-    let mut deadline = Instant::now() + IDLE;
+    let mut out = String::new();
+    // One timer per connection, moved only when it fires early: no timer
+    // work per request. `last` is when the last complete line arrived.
+    let mut last = Instant::now();
+    let idle = tokio::time::sleep_until(last + IDLE);
+    tokio::pin!(idle);
+    // Kick and server stop, registered once.
+    let gone = async {
+        tokio::select! {
+            _ = kick.notified() => tracing::info!("Kicking client {}", peer.ip()),
+            _ = stop.changed() => {}
+        }
+    };
+    tokio::pin!(gone);
     tracing::debug!("Connect from {}", peer.ip());
     'conn: loop {
         let mut inbuf = Vec::new();
@@ -113,20 +128,20 @@ pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, id:
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             },
-            _ = tokio::time::sleep_until(deadline) => {
+            _ = &mut idle => {
+                if last.elapsed() < IDLE {
+                    idle.as_mut().reset(last + IDLE);
+                    continue;
+                }
                 tracing::debug!("Disconnecting inactive client {}", peer.ip());
                 break;
             }
-            _ = kick.notified() => {
-                tracing::info!("Kicking client {}", peer.ip());
-                break;
-            }
-            _ = stop.changed() => break,
+            _ = &mut gone => break,
         };
         let lines = tok.feed(&inbuf[..n]);
         drop(inbuf);
         if !lines.is_empty() {
-            deadline = Instant::now() + IDLE;
+            last = Instant::now();
         }
         for line in &lines {
             match sess.handle_line(&shared, line, &mut out) {
@@ -147,7 +162,9 @@ pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, id:
                     let Some(cfg) = shared.lock().tls.clone() else { break 'conn };
                     let Transport::Plain(s) = io else { break 'conn };
                     let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
-                    match tokio::time::timeout(IDLE, acceptor.accept(s)).await {
+                    // Boxed: the handshake state is large and only TLS clients need it,
+                    // so it must not size every connection's task.
+                    match tokio::time::timeout(IDLE, Box::pin(acceptor.accept(s))).await {
                         Ok(Ok(t)) => io = Transport::Tls(Box::new(t)),
                         Ok(Err(e)) => {
                             tracing::warn!("TLS handshake with {} failed: {e}", peer.ip());

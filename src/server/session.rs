@@ -13,8 +13,10 @@ use super::state::{Login, Shared, State, Tracked};
 use crate::model::{atoi, CmdName, VarName};
 use crate::proto::driver::ServerMsg;
 use crate::proto::net::reply::version_line;
-use crate::proto::net::{ErrorCode, ListItem, ListQuery, Reply, Request, TrackingStatus, PROTOCOL_VERSION};
-use crate::proto::words::Line;
+use crate::proto::net::{
+    ErrorCode, ListItem, ListQuery, Reply, Request, TrackingStatus, MAX_REPLY_LINE, PROTOCOL_VERSION,
+};
+use crate::proto::words::{self, Line};
 
 /// The URL in `VER` and `server.info`.
 pub const URL: &str = "https://www.networkupstools.org/";
@@ -51,12 +53,34 @@ pub struct Session {
     pub kick: Arc<Notify>,
 }
 
-fn push(out: &mut Vec<u8>, r: Reply) {
-    out.extend_from_slice(r.encode().as_bytes());
+fn push(out: &mut String, r: Reply) {
+    out.push_str(&r.encode());
 }
 
-fn err(out: &mut Vec<u8>, c: ErrorCode) {
+fn err(out: &mut String, c: ErrorCode) {
     push(out, Reply::err(c));
+}
+
+/// Appends `<kw> <ups> <name> "<value>"` (or without value) straight into
+/// `out`: the bytes [`Reply::encode`] produces, without its intermediate
+/// strings. A line that would exceed [`MAX_REPLY_LINE`] is taken back and
+/// encoded by [`Reply::encode`] instead, which owns the clamping rules.
+fn push_item(out: &mut String, kw: &str, ups: &str, name: &str, value: Option<&str>, slow: impl FnOnce() -> Reply) {
+    let start = out.len();
+    out.push_str(kw);
+    out.push(' ');
+    out.push_str(ups);
+    out.push(' ');
+    out.push_str(name);
+    if let Some(v) = value {
+        out.push(' ');
+        words::quote_always_into(v, out);
+    }
+    out.push('\n');
+    if out.len() - start > MAX_REPLY_LINE {
+        out.truncate(start);
+        push(out, slow());
+    }
 }
 
 impl Session {
@@ -77,7 +101,7 @@ impl Session {
     /// Handles one tokenized request line, appending its reply to `out`.
     /// A line the tokenizer rejected (unescaped `#` in quotes) gets no
     /// reply at all, as with NUT.
-    pub fn handle_line(&mut self, shared: &Shared, line: &Line, out: &mut Vec<u8>) -> Next {
+    pub fn handle_line(&mut self, shared: &Shared, line: &Line, out: &mut String) -> Next {
         if line.error.is_some() {
             return Next::Continue;
         }
@@ -118,7 +142,7 @@ impl Session {
     }
 
     /// Handles a decoded request (credentials already checked).
-    pub fn handle(&mut self, shared: &Shared, req: Request, out: &mut Vec<u8>) -> Next {
+    pub fn handle(&mut self, shared: &Shared, req: Request, out: &mut String) -> Next {
         let now = Instant::now();
         match req {
             Request::Ver => push(out, Reply::Version(version_line(crate::VERSION, URL))),
@@ -180,7 +204,7 @@ impl Session {
         Next::Continue
     }
 
-    fn handle_ups(&mut self, st: &mut State, req: Request, now: Instant, out: &mut Vec<u8>) {
+    fn handle_ups(&mut self, st: &mut State, req: Request, now: Instant, out: &mut String) {
         let maxage = st.maxage;
         macro_rules! ups {
             ($name:expr) => {
@@ -226,8 +250,12 @@ impl Session {
                 match l.tree.var(&var) {
                     None => err(out, ErrorCode::VarNotSupported),
                     Some(v) => {
-                        let value = u.shown_value(&var, &v.value).into_owned();
-                        push(out, Reply::Var { ups, var, value })
+                        let value = u.shown_value(&var, &v.value);
+                        push_item(out, "VAR", &ups, &var, Some(&value), || Reply::Var {
+                            ups: ups.clone(),
+                            var: var.clone(),
+                            value: value.to_string(),
+                        })
                     }
                 }
             }
@@ -382,7 +410,7 @@ impl Session {
         }
     }
 
-    fn forwarded(&self, st: &mut State, tracking: Option<String>, now: Instant, out: &mut Vec<u8>) {
+    fn forwarded(&self, st: &mut State, tracking: Option<String>, now: Instant, out: &mut String) {
         match tracking {
             None => push(out, Reply::Ok),
             Some(id) => {
@@ -392,7 +420,7 @@ impl Session {
         }
     }
 
-    fn list(&self, st: &State, q: ListQuery, now: Instant, out: &mut Vec<u8>) {
+    fn list(&self, st: &State, q: ListQuery, now: Instant, out: &mut String) {
         let maxage = st.maxage;
         if let ListQuery::Ups = q {
             push(out, Reply::BeginList(q.clone()));
@@ -407,6 +435,8 @@ impl Session {
         let Some(u) = st.ups(name) else {
             return err(out, ErrorCode::UnknownUps);
         };
+        let name = name.to_string();
+        let name = name.as_str();
         if let ListQuery::Client { .. } = &q {
             push(out, Reply::BeginList(q.clone()));
             for l in st.logins.values().rev().filter(|l| l.ups == u.name) {
@@ -419,46 +449,50 @@ impl Session {
             Ok(l) => l,
             Err(c) => return err(out, c),
         };
-        let ups = name.to_string();
-        let items: Vec<ListItem> = match &q {
-            ListQuery::Var { .. } => l
-                .tree
-                .vars
-                .iter()
-                .map(|(k, v)| ListItem::Var {
-                    ups: ups.clone(),
-                    var: k.to_string(),
-                    value: u.shown_value(k.as_str(), &v.value).into_owned(),
-                })
-                .collect(),
-            ListQuery::Rw { .. } => l
-                .tree
-                .vars
-                .iter()
-                .filter(|(_, v)| v.flags.rw)
-                .map(|(k, v)| ListItem::Rw { ups: ups.clone(), var: k.to_string(), value: v.value.clone() })
-                .collect(),
+        let ups = name;
+        let begin = out.len();
+        push(out, Reply::BeginList(q.clone()));
+        match &q {
+            ListQuery::Var { .. } => {
+                for (k, v) in &l.tree.vars {
+                    let value = u.shown_value(k.as_str(), &v.value);
+                    push_item(out, "VAR", ups, k.as_str(), Some(&value), || {
+                        Reply::Item(ListItem::Var { ups: ups.into(), var: k.to_string(), value: value.to_string() })
+                    });
+                }
+            }
+            ListQuery::Rw { .. } => {
+                for (k, v) in l.tree.vars.iter().filter(|(_, v)| v.flags.rw) {
+                    push_item(out, "RW", ups, k.as_str(), Some(&v.value), || {
+                        Reply::Item(ListItem::Rw { ups: ups.into(), var: k.to_string(), value: v.value.clone() })
+                    });
+                }
+            }
             ListQuery::Cmd { .. } => {
-                l.tree.cmds.iter().map(|c| ListItem::Cmd { ups: ups.clone(), cmd: c.to_string() }).collect()
+                for c in &l.tree.cmds {
+                    push_item(out, "CMD", ups, c.as_str(), None, || {
+                        Reply::Item(ListItem::Cmd { ups: ups.into(), cmd: c.to_string() })
+                    });
+                }
             }
             ListQuery::Enum { var, .. } | ListQuery::Range { var, .. } => {
                 let Some(v) = l.tree.var(var) else {
+                    out.truncate(begin);
                     return err(out, ErrorCode::VarNotSupported);
                 };
                 if let ListQuery::Enum { .. } = &q {
-                    v.enums
-                        .iter()
-                        .map(|e| ListItem::Enum { ups: ups.clone(), var: var.clone(), value: e.clone() })
-                        .collect()
+                    for e in &v.enums {
+                        push_item(out, "ENUM", ups, var, Some(e), || {
+                            Reply::Item(ListItem::Enum { ups: ups.into(), var: var.clone(), value: e.clone() })
+                        });
+                    }
                 } else {
-                    v.ranges.iter().map(|r| ListItem::Range { ups: ups.clone(), var: var.clone(), range: *r }).collect()
+                    for r in &v.ranges {
+                        push(out, Reply::Item(ListItem::Range { ups: ups.into(), var: var.clone(), range: *r }));
+                    }
                 }
             }
-            ListQuery::Ups | ListQuery::Client { .. } => Vec::new(),
-        };
-        push(out, Reply::BeginList(q.clone()));
-        for i in items {
-            push(out, Reply::Item(i));
+            ListQuery::Ups | ListQuery::Client { .. } => {}
         }
         push(out, Reply::EndList(q));
     }
@@ -474,4 +508,30 @@ impl Session {
 /// A fresh tracking id: a random UUIDv4 in upper case.
 pub fn new_tracking_id() -> String {
     uuid::Uuid::new_v4().hyphenated().to_string().to_ascii_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_item_lines_equal_reply_encode() {
+        let long = "x\"#\\".repeat(200);
+        for (ups, var, value) in [("fake", "ups.id", "Fake \"quoted\" id"), ("u", "v", ""), ("u", "v", long.as_str())] {
+            let mut out = String::new();
+            let r = Reply::Var { ups: ups.into(), var: var.into(), value: value.into() };
+            push_item(&mut out, "VAR", ups, var, Some(value), || r.clone());
+            assert_eq!(out, r.encode());
+            let mut out = String::new();
+            let r = Reply::Item(ListItem::Cmd { ups: ups.into(), cmd: var.into() });
+            push_item(&mut out, "CMD", ups, var, None, || r.clone());
+            assert_eq!(out, r.encode());
+        }
+        let big = "u".repeat(600);
+        let mut out = String::new();
+        let r = Reply::Var { ups: big.clone(), var: "v".into(), value: "1".into() };
+        push_item(&mut out, "VAR", &big, "v", Some("1"), || r.clone());
+        assert_eq!(out, r.encode());
+        assert!(out.len() <= MAX_REPLY_LINE);
+    }
 }
