@@ -3,8 +3,11 @@
 //! is on), the 60 s idle timeout, STARTTLS and LOGOUT.
 //!
 //! Memory per idle connection is kept small on purpose: the task waits
-//! for readability without owning a read buffer, and the output buffer is
-//! released after large replies. Input is bounded by the tokenizer's
+//! for readability without owning a read buffer, the tokenizer exists only
+//! while a partial line is buffered, reply buffers are freed after each
+//! write, and there is no per-connection timer — the server's once-a-second
+//! sweep kicks connections idle for [`IDLE`] (also those that stop reading
+//! for that long), through the same `Notify` a reload uses. Input is bounded by the tokenizer's
 //! limits (32 words of 512 bytes); pending output by [`FLUSH_AT`] plus one
 //! reply, because the task stops reading while a slow client drains.
 
@@ -15,8 +18,6 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::watch;
-use tokio::time::Instant;
 
 use super::session::{Next, Session};
 use super::state::Shared;
@@ -41,9 +42,15 @@ impl Transport {
         match self {
             Transport::Plain(s) => loop {
                 s.readable().await?;
-                buf.reserve(READ_CHUNK);
-                match s.try_read_buf(buf) {
-                    Ok(n) => return Ok(n),
+                // A stack buffer, not live across the await: a connection
+                // waiting for input (after a spurious wake-up too) owns no
+                // read buffer.
+                let mut chunk = [0u8; READ_CHUNK];
+                match s.try_read(&mut chunk) {
+                    Ok(n) => {
+                        buf.extend_from_slice(&chunk[..n]);
+                        return Ok(n);
+                    }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                     Err(e) => return Err(e),
                 }
@@ -73,52 +80,52 @@ impl Transport {
     }
 }
 
-/// Decrements [`super::state::State::clients`] (incremented by the accept
-/// loop) when the connection ends.
-struct Counted(Arc<Shared>);
+/// Unregisters the connection and decrements
+/// [`super::state::State::clients`] (incremented by the accept loop) when
+/// the connection ends.
+struct Counted(Arc<Shared>, u64);
 
 impl Drop for Counted {
     fn drop(&mut self) {
         let mut st = self.0.lock();
         st.clients = st.clients.saturating_sub(1);
+        st.conns.remove(&self.1);
     }
 }
 
-async fn write_timed(io: &mut Transport, out: &mut String) -> io::Result<()> {
-    let r = tokio::time::timeout(IDLE, io.write_all(out.as_bytes())).await;
+/// Writes `out`, giving up when the connection is kicked (which is also
+/// how a client that stops reading for [`IDLE`] is dropped).
+async fn write_kickable(
+    io: &mut Transport,
+    out: &mut String,
+    gone: &mut std::pin::Pin<&mut tokio::sync::futures::Notified<'_>>,
+) -> io::Result<()> {
+    let r = tokio::select! {
+        r = io.write_all(out.as_bytes()) => r,
+        _ = gone.as_mut() => Err(io::Error::new(io::ErrorKind::TimedOut, "client does not read")),
+    };
     out.clear();
     if out.capacity() > KEEP_OUT {
         // idle connections keep no reply buffer
         *out = String::new();
     }
-    match r {
-        Ok(r) => r,
-        Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "client does not read")),
-    }
+    r
 }
 
-/// Serves one client until it leaves, idles out, is kicked, or the
-/// server stops.
-pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, id: u64, mut stop: watch::Receiver<bool>) {
+/// Serves one client until it leaves, idles out or is kicked. (When the
+/// server stops, the runtime drops every connection task.)
+pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, id: u64) {
     let _ = stream.set_nodelay(true);
-    let _counted = Counted(shared.clone());
     let mut sess = Session::new(id, peer.ip());
-    let kick = sess.kick.clone();
-    let mut tok = Tokenizer::new(Limits::NUT, AfterError::SkipLine);
+    let meta = sess.meta.clone();
+    shared.lock().conns.insert(id, meta.clone());
+    let _counted = Counted(shared.clone(), id);
+    // The tokenizer exists only while a partial line is buffered.
+    let mut tok: Option<Box<Tokenizer>> = None;
     let mut io = Transport::Plain(stream);
     let mut out = String::new();
-    // One timer per connection, moved only when it fires early: no timer
-    // work per request. `last` is when the last complete line arrived.
-    let mut last = Instant::now();
-    let idle = tokio::time::sleep_until(last + IDLE);
-    tokio::pin!(idle);
-    // Kick and server stop, registered once.
-    let gone = async {
-        tokio::select! {
-            _ = kick.notified() => tracing::info!("Kicking client {}", peer.ip()),
-            _ = stop.changed() => {}
-        }
-    };
+    // Kicks (reload, idle timeout from the sweeper), registered once.
+    let gone = meta.kick.notified();
     tokio::pin!(gone);
     tracing::debug!("Connect from {}", peer.ip());
     'conn: loop {
@@ -128,35 +135,34 @@ pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, id:
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             },
-            _ = &mut idle => {
-                if last.elapsed() < IDLE {
-                    idle.as_mut().reset(last + IDLE);
-                    continue;
-                }
-                tracing::debug!("Disconnecting inactive client {}", peer.ip());
+            _ = gone.as_mut() => {
+                tracing::debug!("Dropping client {}", peer.ip());
                 break;
             }
-            _ = &mut gone => break,
         };
-        let lines = tok.feed(&inbuf[..n]);
+        let t = tok.get_or_insert_with(|| Box::new(Tokenizer::new(Limits::NUT, AfterError::SkipLine)));
+        let lines = t.feed(&inbuf[..n]);
+        if t.is_idle() {
+            tok = None;
+        }
         drop(inbuf);
         if !lines.is_empty() {
-            last = Instant::now();
+            meta.touch();
         }
         for line in &lines {
             match sess.handle_line(&shared, line, &mut out) {
                 Next::Continue => {
-                    if out.len() >= FLUSH_AT && write_timed(&mut io, &mut out).await.is_err() {
+                    if out.len() >= FLUSH_AT && write_kickable(&mut io, &mut out, &mut gone).await.is_err() {
                         break 'conn;
                     }
                 }
                 Next::Close => {
-                    let _ = write_timed(&mut io, &mut out).await;
+                    let _ = write_kickable(&mut io, &mut out, &mut gone).await;
                     io.shutdown().await;
                     break 'conn;
                 }
                 Next::StartTls => {
-                    if write_timed(&mut io, &mut out).await.is_err() {
+                    if write_kickable(&mut io, &mut out, &mut gone).await.is_err() {
                         break 'conn;
                     }
                     let Some(cfg) = shared.lock().tls.clone() else { break 'conn };
@@ -173,12 +179,12 @@ pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, id:
                         Err(_) => break 'conn,
                     }
                     sess.tls = true;
-                    tok = Tokenizer::new(Limits::NUT, AfterError::SkipLine);
+                    tok = None;
                     continue 'conn;
                 }
             }
         }
-        if !out.is_empty() && write_timed(&mut io, &mut out).await.is_err() {
+        if !out.is_empty() && write_kickable(&mut io, &mut out, &mut gone).await.is_err() {
             break;
         }
     }

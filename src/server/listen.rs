@@ -208,7 +208,7 @@ pub async fn accept_loop(
                     continue;
                 }
                 let id = ids.fetch_add(1, Ordering::Relaxed);
-                tokio::spawn(super::conn::serve(shared.clone(), stream, peer, id, stop.clone()));
+                tokio::spawn(super::conn::serve(shared.clone(), stream, peer, id));
             }
             Err(e) if out_of_resources(&e) => {
                 if last_warn.is_none_or(|t| t.elapsed() > Duration::from_secs(10)) {

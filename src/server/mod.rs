@@ -73,6 +73,7 @@ impl Server {
             tracking: HashMap::new(),
             logins: Default::default(),
             clients: 0,
+            conns: HashMap::new(),
         };
         Server { shared: Shared::new(state), drivers: HashMap::new(), settings }
     }
@@ -115,7 +116,7 @@ impl Server {
             }
             for l in st.logins.values().filter(|l| l.ups == *name) {
                 tracing::info!("Kicking client {} (was on UPS [{name}])", l.addr);
-                l.kick.notify_one();
+                l.conn.kick.notify_one();
             }
             st.upses.retain(|u| u.name != *name);
         }
@@ -190,6 +191,7 @@ impl Server {
                     let status = {
                         let mut st = self.shared.lock();
                         st.expire_tracking(Instant::now());
+                        st.sweep_idle(conn::IDLE);
                         st.status_line()
                     };
                     if status != last_status {

@@ -7,9 +7,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::Notify;
-
-use super::state::{Login, Shared, State, Tracked};
+use super::state::{ConnMeta, Login, Shared, State, Tracked};
 use crate::model::{atoi, CmdName, VarName};
 use crate::proto::driver::ServerMsg;
 use crate::proto::net::reply::version_line;
@@ -49,8 +47,8 @@ pub struct Session {
     pub tracking: bool,
     /// Inside TLS.
     pub tls: bool,
-    /// Notified when the server wants this connection gone.
-    pub kick: Arc<Notify>,
+    /// The server's handle on this connection (idle sweep, kicks).
+    pub meta: Arc<ConnMeta>,
 }
 
 fn push(out: &mut String, r: Reply) {
@@ -94,7 +92,7 @@ impl Session {
             login: None,
             tracking: false,
             tls: false,
-            kick: Arc::new(Notify::new()),
+            meta: Arc::new(ConnMeta::new()),
         }
     }
 
@@ -363,7 +361,7 @@ impl Session {
                     name,
                     if self.tls { " (SSL)" } else { "" }
                 );
-                st.logins.insert(self.id, Login { ups: name.clone(), addr: self.addr, kick: self.kick.clone() });
+                st.logins.insert(self.id, Login { ups: name.clone(), addr: self.addr, conn: self.meta.clone() });
                 self.login = Some(name);
                 push(out, Reply::Ok);
             }

@@ -216,6 +216,48 @@ impl Ups {
     }
 }
 
+/// What the server keeps about every client connection: when its last
+/// complete line arrived (for the idle sweep) and how to kick it.
+#[derive(Debug)]
+pub struct ConnMeta {
+    /// Milliseconds since [`ConnMeta::epoch`] of the last complete line.
+    last: std::sync::atomic::AtomicU64,
+    /// Wakes the connection's task to close it.
+    pub kick: Notify,
+}
+
+impl ConnMeta {
+    fn epoch() -> Instant {
+        static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        *EPOCH.get_or_init(Instant::now)
+    }
+
+    /// A connection that just arrived.
+    pub fn new() -> ConnMeta {
+        let m = ConnMeta { last: Default::default(), kick: Notify::new() };
+        m.touch();
+        m
+    }
+
+    /// A complete line arrived.
+    pub fn touch(&self) {
+        let ms = Self::epoch().elapsed().as_millis() as u64;
+        self.last.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Time since the last complete line.
+    pub fn idle(&self) -> Duration {
+        let now = Self::epoch().elapsed().as_millis() as u64;
+        Duration::from_millis(now.saturating_sub(self.last.load(std::sync::atomic::Ordering::Relaxed)))
+    }
+}
+
+impl Default for ConnMeta {
+    fn default() -> Self {
+        ConnMeta::new()
+    }
+}
+
 /// A connection that did `LOGIN`.
 #[derive(Debug)]
 pub struct Login {
@@ -223,8 +265,8 @@ pub struct Login {
     pub ups: String,
     /// The client's address.
     pub addr: IpAddr,
-    /// Wakes the client task to disconnect it (its UPS was removed).
-    pub kick: Arc<Notify>,
+    /// The connection (to kick it when its UPS is removed).
+    pub conn: Arc<ConnMeta>,
 }
 
 /// A tracked SET/INSTCMD.
@@ -255,8 +297,10 @@ pub struct State {
     /// Logged-in connections by connection id (ids grow, so the last is
     /// the most recent).
     pub logins: BTreeMap<u64, Login>,
-    /// Connected clients (for STATUS=).
+    /// Connected clients (for STATUS= and MAXCONN).
     pub clients: usize,
+    /// Every client connection by id (idle sweep, kicks).
+    pub conns: HashMap<u64, Arc<ConnMeta>>,
 }
 
 impl State {
@@ -279,6 +323,15 @@ impl State {
     pub fn expire_tracking(&mut self, now: Instant) {
         let keep = Duration::from_secs(self.trackingdelay);
         self.tracking.retain(|_, t| now.saturating_duration_since(t.at) <= keep);
+    }
+
+    /// Kicks every connection without a complete line for `idle`.
+    pub fn sweep_idle(&self, idle: Duration) {
+        for c in self.conns.values() {
+            if c.idle() > idle {
+                c.kick.notify_one();
+            }
+        }
     }
 
     /// One line for systemd's STATUS=.
