@@ -1,5 +1,5 @@
 //! The client library itself (`nut::client`): typed requests and errors,
-//! tracking, timeouts and reconnect against Debian's upsd; STARTTLS with
+//! tracking, timeouts and reconnect against Debian's upsd and ours; STARTTLS with
 //! certificate verification against a small rustls server, since Debian's
 //! upsd has no certificate (its STARTTLS answer is checked too).
 
@@ -24,6 +24,14 @@ fn tls_file(name: &str) -> PathBuf {
 #[test]
 fn typed_requests_against_debian_upsd() {
     typed_requests(Bed::new(dumps().into_iter().take(2).collect()), "2.8.0");
+}
+
+#[test]
+fn typed_requests_against_our_upsd() {
+    typed_requests(
+        Bed::new(dumps().into_iter().take(2).collect()).upsd(env!("CARGO_BIN_EXE_upsd").into()),
+        nut::VERSION,
+    );
 }
 
 fn typed_requests(bed: Bed, server_version: &str) {

@@ -1,4 +1,5 @@
-//! Our `upscmd` against Debian's 2.8.0 `upscmd` (same upsd, same dumps):
+//! Our `upscmd` against Debian's 2.8.0 `upscmd` (same upsd — Debian's, and
+//! again ours — same dumps):
 //! listing commands, running them with and without parameter, tracking
 //! (`-w`, `-t`: dummy-ups answers every INSTCMD with result 1, so the
 //! tracked outcome is `ERR UNKNOWN`), every refusal, prompts, usage and
@@ -21,6 +22,11 @@ fn post(_: &Case, r: Run) -> Run {
 #[test]
 fn upscmd_matches_debian_on_debian_upsd() {
     upscmd_matches_debian(Bed::new(dumps()));
+}
+
+#[test]
+fn upscmd_matches_debian_on_our_upsd() {
+    upscmd_matches_debian(Bed::new(dumps()).upsd(env!("CARGO_BIN_EXE_upsd").into()));
 }
 
 fn upscmd_matches_debian(bed: Bed) {

@@ -1,4 +1,5 @@
-//! Our `upslog` against Debian's 2.8.0 `upslog`: usage and argument
+//! Our `upslog` against Debian's 2.8.0 `upslog` (on Debian's upsd and on
+//! ours): usage and argument
 //! errors, the format escapes, the old positional form, SIGUSR1 (log
 //! now), SIGHUP (reopen the log file, as logrotate needs) and SIGTERM (one
 //! last line, then `Signal 15: exiting`). Runs are driven by signals, not
@@ -117,6 +118,13 @@ fn session(bin: &Path, args: &[String], dir: &Path, to_file: bool) -> (Run, Stri
 #[test]
 fn upslog_sessions_match_debian_on_debian_upsd() {
     upslog_sessions_match_debian(Bed::new(dumps().into_iter().take(2).collect()));
+}
+
+#[test]
+fn upslog_sessions_match_debian_on_our_upsd() {
+    upslog_sessions_match_debian(
+        Bed::new(dumps().into_iter().take(2).collect()).upsd(env!("CARGO_BIN_EXE_upsd").into()),
+    );
 }
 
 fn upslog_sessions_match_debian(bed: Bed) {

@@ -80,6 +80,8 @@ pub struct Bed {
     pub users: String,
     /// The upsd binary.
     pub upsd: PathBuf,
+    /// Extra upsd.conf lines.
+    pub upsd_conf: String,
 }
 
 /// The default users: an admin with every right, a monitor, a user with
@@ -90,12 +92,18 @@ pub const USERS: &str = "[admin]\n\tpassword = secret\n\tactions = SET\n\taction
 impl Bed {
     /// Debian's upsd with the default users.
     pub fn new(ups: Vec<Ups>) -> Bed {
-        Bed { ups, no_driver: Vec::new(), users: USERS.into(), upsd: require(DEBIAN_UPSD) }
+        Bed { ups, no_driver: Vec::new(), users: USERS.into(), upsd: require(DEBIAN_UPSD), upsd_conf: String::new() }
     }
 
     /// Adds a section without a running driver.
     pub fn without_driver(mut self, name: &str) -> Bed {
         self.no_driver.push(name.into());
+        self
+    }
+
+    /// Adds upsd.conf lines.
+    pub fn upsd_conf(mut self, lines: &str) -> Bed {
+        self.upsd_conf.push_str(lines);
         self
     }
 
@@ -124,7 +132,7 @@ impl Bed {
             ups_conf.push_str(&format!("[{n}]\n\tdriver = dummy-ups\n\tport = {n}.dev\n"));
         }
         write(dir.path(), "ups.conf", &ups_conf, 0o640);
-        write(dir.path(), "upsd.conf", &format!("LISTEN 127.0.0.1 {port}\nMAXAGE 15\n"), 0o640);
+        write(dir.path(), "upsd.conf", &format!("LISTEN 127.0.0.1 {port}\nMAXAGE 15\n{}", self.upsd_conf), 0o640);
         write(dir.path(), "upsd.users", &self.users, 0o640);
         let mut nut = RefNut { dir, port, children: Vec::new() };
         for u in &self.ups {
