@@ -93,7 +93,7 @@ pub fn run(mut driver: Box<dyn Driver>, params: Params, opts: RunOpts, paths: Pa
     apply_ops(&ctx);
     ctx.set_info("device.type", "ups");
     if let Err(e) = become_user(ctx.params.user.as_deref()) {
-        eprintln!("{e}");
+        tracing::error!("{e}");
         return 1;
     }
 
@@ -140,7 +140,6 @@ pub fn run(mut driver: Box<dyn Driver>, params: Params, opts: RunOpts, paths: Pa
         match first_rx.recv_timeout(left.min(Duration::from_secs(2))) {
             Ok(Ok(())) => break,
             Ok(Err(msg)) => {
-                eprintln!("{msg}");
                 tracing::error!("{msg}");
                 let _ = req_tx.send(DeviceRequest::Exit);
                 let _ = device.join();
@@ -290,14 +289,13 @@ fn publish_identity(driver: &dyn Driver, ctx: &Ctx) {
 
 fn killpower(driver: &mut dyn Driver, ctx: &mut Ctx) -> i32 {
     if let Err(e) = driver.init_ups(ctx) {
-        eprintln!("{e}");
+        tracing::error!("{e}");
         return 1;
     }
     tracing::info!("Initiating UPS shutdown");
     match driver.shutdown(ctx) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("{e}");
             tracing::error!("{e}");
             1
         }
@@ -313,13 +311,13 @@ fn dump(driver: &mut dyn Driver, ctx: &mut Ctx, n: u32) -> i32 {
         })
         .and_then(|_| driver.update_info(ctx));
     if let Err(e) = r {
-        eprintln!("{e}");
+        tracing::error!("{e}");
         return 1;
     }
     publish_after_first_poll(ctx);
     for _ in 0..n {
         if let Err(e) = driver.update_info(ctx) {
-            eprintln!("{e}");
+            tracing::error!("{e}");
             return 1;
         }
     }
