@@ -26,6 +26,7 @@ pub mod core;
 pub mod datafile;
 pub mod dummy;
 pub mod params;
+pub mod repeater;
 pub mod server;
 pub mod store;
 pub mod upsdrvctl;
