@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::driver::params::{Params, StoreOp};
-use crate::driver::server::{self, DeviceHandle, DeviceRequest, Shared, StoreGuard};
+use crate::driver::server::{self, DeviceHandle, DeviceRequest, ReloadKind, Shared, StoreGuard};
 use crate::driver::store::Store;
 use crate::driver::{DeviceError, Driver};
 use crate::proto::driver::HandlerStatus;
@@ -73,9 +73,24 @@ pub struct Paths {
     pub altpidpath: PathBuf,
 }
 
+/// Re-reads the configuration (ups.conf and the command line) for a reload.
+#[derive(Clone)]
+pub struct Reloader(pub Arc<dyn Fn() -> Result<Params, String> + Send + Sync>);
+
+impl std::fmt::Debug for Reloader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reloader")
+    }
+}
+
+/// The exit status of `reload-or-exit` when a restart is needed.
+pub const EXIT_FOR_RESTART: i32 = 128 + 10;
+
 /// How to run (from the command line).
 #[derive(Clone, Debug, Default)]
 pub struct RunOpts {
+    /// Re-reads the configuration on reload.
+    pub reload: Option<Reloader>,
     /// `-D` count.
     pub debug: u8,
     /// `-d <n>`: dump after n updates and exit.
@@ -116,13 +131,14 @@ pub fn run(mut driver: Box<dyn Driver>, params: Params, opts: RunOpts, paths: Pa
     let connect_timeout = driver.connect_timeout();
     let pollinterval = ctx.params.pollinterval;
     let shared = ctx.shared.clone();
+    let reloader = opts.reload.clone();
     let (req_tx, req_rx) = std::sync::mpsc::channel::<DeviceRequest>();
     let (first_tx, first_rx) = std::sync::mpsc::channel::<Result<(), String>>();
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<i32>();
     let device = std::thread::Builder::new()
         .name("device".into())
         .spawn(move || {
-            let code = device_loop(driver.as_mut(), &mut ctx, req_rx, first_tx);
+            let code = device_loop(driver.as_mut(), &mut ctx, req_rx, first_tx, reloader);
             driver.cleanup(&mut ctx);
             let _ = done_tx.send(code);
         })
@@ -231,11 +247,12 @@ async fn wait_for_end(
     req_tx: &std::sync::mpsc::Sender<DeviceRequest>,
 ) -> i32 {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int), Ok(mut quit), Ok(mut hup)) = (
+    let (Ok(mut term), Ok(mut int), Ok(mut quit), Ok(mut hup), Ok(mut usr1)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
         signal(SignalKind::quit()),
         signal(SignalKind::hangup()),
+        signal(SignalKind::user_defined1()),
     ) else {
         tracing::error!("cannot install signal handlers");
         return 1;
@@ -247,11 +264,8 @@ async fn wait_for_end(
             _ = term.recv() => { tracing::info!("Signal 15: exiting"); return 0; }
             _ = int.recv() => { tracing::info!("Signal 2: exiting"); return 0; }
             _ = quit.recv() => { tracing::info!("Signal 3: exiting"); return 0; }
-            _ = hup.recv() => {
-                systemd::reloading();
-                let _ = req_tx.send(DeviceRequest::Reload);
-                systemd::ready();
-            }
+            _ = hup.recv() => { let _ = req_tx.send(DeviceRequest::Reload(ReloadKind::Reload)); }
+            _ = usr1.recv() => { let _ = req_tx.send(DeviceRequest::Reload(ReloadKind::OrExit)); }
         }
     }
 }
@@ -390,8 +404,9 @@ fn device_loop(
     ctx: &mut Ctx,
     rx: std::sync::mpsc::Receiver<DeviceRequest>,
     first: std::sync::mpsc::Sender<Result<(), String>>,
+    reloader: Option<Reloader>,
 ) -> i32 {
-    let pollinterval = ctx.params.pollinterval;
+    let mut pollinterval = ctx.params.pollinterval;
     let max_backoff = Duration::from_secs(30).max(pollinterval);
     let tick = driver.tick_interval();
     let mut watchdog = systemd::Watchdog::from_env();
@@ -515,6 +530,20 @@ fn device_loop(
                 let _ = reply.send(st);
             }
             Ok(DeviceRequest::InstCmd { cmd, param, reply }) => {
+                let kind = match cmd.to_ascii_lowercase().as_str() {
+                    "driver.reload" => Some(ReloadKind::Reload),
+                    "driver.reload-or-exit" => Some(ReloadKind::OrExit),
+                    "driver.reload-or-error" => Some(ReloadKind::OrError),
+                    _ => None,
+                };
+                if let Some(kind) = kind {
+                    let (status, exit) = reload(ctx, reloader.as_ref(), kind, &mut pollinterval);
+                    let _ = reply.send(status);
+                    if let Some(code) = exit {
+                        return code;
+                    }
+                    continue;
+                }
                 let st = core_instcmd(&cmd).unwrap_or_else(|| {
                     if phase == Phase::Running {
                         driver.instcmd(ctx, &cmd, param.as_deref())
@@ -528,10 +557,67 @@ fn device_loop(
                     return 0;
                 }
             }
-            Ok(DeviceRequest::Reload) => {
-                tracing::info!("reload requested (SIGHUP): nothing to re-read for this driver at run time");
+            Ok(DeviceRequest::Reload(kind)) => {
+                let (_, exit) = reload(ctx, reloader.as_ref(), kind, &mut pollinterval);
+                if let Some(code) = exit {
+                    return code;
+                }
             }
             Err(RecvTimeoutError::Timeout) => {}
+        }
+    }
+}
+
+/// Re-reads the configuration: a new poll interval applies at once; any
+/// other change needs a restart, which `kind` decides about. Returns the
+/// result code and, for `reload-or-exit` with changes, the exit status.
+fn reload(
+    ctx: &mut Ctx,
+    reloader: Option<&Reloader>,
+    kind: ReloadKind,
+    poll: &mut Duration,
+) -> (HandlerStatus, Option<i32>) {
+    systemd::reloading();
+    let result = match reloader {
+        None => Err("this instance cannot re-read its configuration".to_string()),
+        Some(r) => (r.0)(),
+    };
+    let new = match result {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("reload failed: {e}");
+            systemd::ready();
+            return (HandlerStatus::Failed, None);
+        }
+    };
+    if new.pollinterval != ctx.params.pollinterval {
+        tracing::info!("reload: pollinterval {} s", new.pollinterval.as_secs());
+        ctx.params.pollinterval = new.pollinterval;
+        *poll = new.pollinterval;
+        ctx.set_info("driver.parameter.pollinterval", &new.pollinterval.as_secs().to_string());
+    }
+    let old = &ctx.params;
+    let restart = new.port != old.port
+        || new.values != old.values
+        || new.ops != old.ops
+        || new.user != old.user
+        || new.group != old.group
+        || new.synchronous != old.synchronous;
+    systemd::ready();
+    if !restart {
+        tracing::info!("reload: configuration re-read");
+        return (HandlerStatus::Handled, None);
+    }
+    match kind {
+        ReloadKind::Reload => {
+            tracing::warn!("reload: some changes need a driver restart to take effect");
+            (HandlerStatus::Handled, None)
+        }
+        ReloadKind::OrError => (HandlerStatus::Failed, None),
+        ReloadKind::OrExit => {
+            tracing::warn!("reload: changes need a restart; exiting so that the service manager restarts the driver");
+            systemd::stopping();
+            (HandlerStatus::Handled, Some(EXIT_FOR_RESTART))
         }
     }
 }

@@ -148,7 +148,19 @@ pub enum DeviceRequest {
     /// Stop the device thread.
     Exit,
     /// Re-read the configuration.
+    Reload(ReloadKind),
+}
+
+/// What to do when a reload finds changes that need a restart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReloadKind {
+    /// Apply what can be applied, log the rest (SIGHUP, `-c reload`).
     Reload,
+    /// Exit (status 128 + SIGUSR1) so the service manager restarts us
+    /// (SIGUSR1, `-c reload-or-exit`).
+    OrExit,
+    /// Answer "failed" (`-c reload-or-error`, over the socket only).
+    OrError,
 }
 
 /// Sends requests to the device thread.
