@@ -110,3 +110,36 @@ fn shutdown_runs_every_driver_with_k() {
     assert_eq!(out.matches("shutdown not supported").count(), 2, "{out}");
     assert_eq!(out.matches("Driver failed to start (exit status=1)").count(), 2, "{out}");
 }
+
+#[test]
+fn retries_and_maxstartdelay() {
+    let bed = Scratch::new("ctl-retry");
+    // a section our driver refuses: tried maxretry times
+    bed.write("ups.conf", "maxretry = 3\nretrydelay = 0\n[bad]\n\tdriver = dummy-ups\n\tport = a.dev\n\tbogus = 1\n");
+    let o = upsdrvctl(&bed, &["-u", "root", "start"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(text(&o).matches("Driver failed to start (exit status=1)").count(), 3, "{}", text(&o));
+    // a driver that does not finish starting within maxstartdelay (a
+    // repeater whose upsd is not there) is left behind, and counted as an error
+    let port = common::refnut::free_port();
+    bed.write(
+        "ups.conf",
+        format!("maxretry = 1\n[slow]\n\tdriver = dummy-ups\n\tport = x@127.0.0.1:{port}\n\tmaxstartdelay = 1\n"),
+    );
+    // (output to a file: the driver left behind keeps inherited pipes open)
+    let log = bed.dir.join("ctl.log");
+    let mut c = bed.command(env!("CARGO_BIN_EXE_upsdrvctl"));
+    let f = std::fs::File::create(&log).unwrap();
+    c.args(["-u", "root", "start"]).stdout(f.try_clone().unwrap()).stderr(f);
+    let t0 = std::time::Instant::now();
+    let st = c.status().expect("run upsdrvctl");
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    let out = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(st.code(), Some(1), "{out}");
+    assert!(out.contains("Startup timer elapsed, continuing..."), "{out}");
+    // clean up the driver still trying in the background
+    let pidfile = bed.dir.join("dummy-ups-slow.pid");
+    wait_within(Duration::from_secs(5), || pidfile.exists(), "PID file of the slow driver");
+    let o = upsdrvctl(&bed, &["stop"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
