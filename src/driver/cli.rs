@@ -83,7 +83,7 @@ pub struct DriverArgs {
     #[arg(short = 'P', value_name = "pid")]
     pub pid: Option<i32>,
     /// (nut-driver only) the ups.conf section to run
-    #[arg(value_name = "ups")]
+    #[arg(value_name = "ups", hide = true)]
     pub ups: Option<String>,
 }
 
@@ -96,8 +96,10 @@ fn banner(d: &dyn Driver) -> String {
 }
 
 fn help(d: &dyn Driver, progname: &str) -> String {
-    let mut cmd = DriverArgs::command().name(leak(progname));
-    let mut s = format!("{}\n\nusage: {progname} (-a <id>|-s <id>) [OPTIONS]\n", banner(d));
+    let mut cmd = DriverArgs::command()
+        .name(leak(progname))
+        .override_usage(leak(&format!("{progname} (-a <id>|-s <id>) [OPTIONS]")));
+    let mut s = format!("{}\n\n", banner(d));
     s.push_str(&cmd.render_help().to_string());
     let decls = d.declare();
     if !decls.is_empty() {
@@ -358,7 +360,18 @@ pub fn main(argv: Vec<OsString>) -> i32 {
     // nut-driver <ups>: find the driver in ups.conf
     let (driver_name, nut_driver_ups) = if is_nut_driver {
         let Some(ups) = args.ups.clone() else {
-            eprintln!("usage: nut-driver [OPTIONS] <ups>   (or call me as one of: {})", DRIVERS.join(", "));
+            let usage = format!(
+                "Network UPS Tools - multi-call driver {}\n\nusage: nut-driver [OPTIONS] <ups>\n  \
+                 runs the driver that ups.conf names for <ups>, in the foreground\n  \
+                 (or call me by a driver's name: {})",
+                crate::VERSION,
+                DRIVERS.join(", ")
+            );
+            if args.help || args.version {
+                println!("{usage}");
+                return 0;
+            }
+            eprintln!("{usage}");
             return 1;
         };
         let conf = match load_conf(&crate::config::paths::confpath()) {
@@ -389,12 +402,13 @@ pub fn main(argv: Vec<OsString>) -> i32 {
         return 1;
     };
     let progname = driver_name;
+    // NUT prints the banner first, whatever the options
+    println!("{}", banner(driver.as_ref()));
     if args.version {
-        println!("{}", banner(driver.as_ref()));
         return 0;
     }
     if args.help {
-        print!("{}", help(driver.as_ref(), &progname));
+        print!("{}", help(driver.as_ref(), &progname).split_once('\n').map_or("", |(_, rest)| rest));
         return 0;
     }
     if args.list {
@@ -428,9 +442,6 @@ pub fn main(argv: Vec<OsString>) -> i32 {
             .field("NUT_DRIVER", progname.clone())
             .debug(s.opts.debug),
     );
-    if !s.opts.killpower && s.opts.dump.is_none() {
-        println!("{}", banner(driver.as_ref()));
-    }
     if !s.foreground && !s.opts.killpower && std::env::var_os(BACKGROUND_CHILD).is_none() {
         let sock = s.paths.statepath.join(format!("{progname}-{}", s.params.upsname));
         return background(&argv, &sock, driver.connect_timeout() + Duration::from_secs(5));

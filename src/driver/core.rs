@@ -107,6 +107,12 @@ pub fn run(mut driver: Box<dyn Driver>, params: Params, opts: RunOpts, paths: Pa
     let mut ctx = Ctx::new(params, paths.confpath.clone());
     apply_ops(&ctx);
     ctx.set_info("device.type", "ups");
+    if let Some(root) = ctx.params.chroot.clone() {
+        if let Err(e) = nix::unistd::chroot(root.as_str()).and_then(|_| nix::unistd::chdir("/")) {
+            tracing::error!("chroot {root}: {e}");
+            return 1;
+        }
+    }
     if let Err(e) = become_user(ctx.params.user.as_deref()) {
         tracing::error!("{e}");
         return 1;
