@@ -255,6 +255,11 @@ fn unknown_keys_exit_nonzero_with_position() {
     let o = run_driver(&bed, &["-a", "u", "-F", "-u", "root"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("UPS [u] is for driver usbhid-ups, but I'm dummy-ups!"));
+    // a data file that is not there at start is fatal, as in NUT
+    bed.write("ups.conf", "[u]\n\tdriver = dummy-ups\n\tport = missing.dev\n");
+    let o = run_driver(&bed, &["-a", "u", "-F", "-u", "root"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Can't open dummy-ups definition file"));
 }
 
 #[test]

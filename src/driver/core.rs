@@ -38,12 +38,17 @@ pub struct Ctx {
     pub params: Params,
     /// The configuration directory (data files are relative to it).
     pub confpath: PathBuf,
+    /// Set by the core before each [`Driver::update_info`]: true when this
+    /// poll should read everything (the first one, then every `pollfreq`),
+    /// false when the status alone will do (NUT's pollinterval/pollfreq
+    /// split).
+    pub full_poll: bool,
 }
 
 impl Ctx {
     /// A context over a fresh store (the state a driver starts in).
     pub fn new(params: Params, confpath: PathBuf) -> Ctx {
-        Ctx { shared: Shared::new(Store::new()), params, confpath }
+        Ctx { shared: Shared::new(Store::new()), params, confpath, full_poll: true }
     }
 
     /// Locks the store; changes are broadcast when the guard drops.
@@ -413,6 +418,12 @@ fn device_loop(
     reloader: Option<Reloader>,
 ) -> i32 {
     let mut pollinterval = ctx.params.pollinterval;
+    let pollfreq = ctx
+        .params
+        .get("pollfreq")
+        .map(|v| Duration::from_secs(crate::model::atoi(v).max(1) as u64))
+        .or(driver.default_pollfreq());
+    let mut last_full: Option<Instant> = None;
     let max_backoff = Duration::from_secs(30).max(pollinterval);
     let tick = driver.tick_interval();
     let mut watchdog = systemd::Watchdog::from_env();
@@ -433,6 +444,11 @@ fn device_loop(
     loop {
         let now = Instant::now();
         if now >= next_poll {
+            ctx.full_poll = match (pollfreq, last_full) {
+                (Some(f), Some(t)) => now.duration_since(t) >= f,
+                _ => true,
+            };
+            let full = ctx.full_poll;
             let result = match phase {
                 Phase::Running => driver.update_info(ctx),
                 Phase::Connecting | Phase::Lost => {
@@ -463,6 +479,9 @@ fn device_loop(
                     }
                     ctx.store().data_ok();
                     last_ok = Some(Instant::now());
+                    if full {
+                        last_full = Some(now);
+                    }
                     ready_ok(&mut first);
                     next_poll = now + pollinterval;
                 }
@@ -475,6 +494,7 @@ fn device_loop(
                     return 1;
                 }
                 Err(DeviceError::Lost(msg)) => {
+                    last_full = None;
                     if phase == Phase::Running {
                         tracing::warn!("device lost: {msg}; data stale, reconnecting");
                         phase = Phase::Lost;
