@@ -358,3 +358,17 @@ fn control_commands_reload_and_exit() {
     let st = bed.stop(pid).expect("status");
     assert_eq!(st.code(), Some(138));
 }
+
+#[test]
+fn dump_reaches_a_peer_that_half_closed() {
+    // `echo DUMPALL | socat - UNIX-CONNECT:…` shuts its side down at once
+    let bed = bed_with_dummy("dummy.dev", DUMMY_DEV, "");
+    let mut s = UnixStream::connect(bed.dir.join("dummy-ups-dummy")).unwrap();
+    s.write_all(b"DUMPALL\n").unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut all = String::new();
+    std::io::Read::read_to_string(&mut s, &mut all).unwrap();
+    assert_eq!(all.lines().count(), golden_dump().len(), "{all}");
+    assert!(all.ends_with("DATAOK\nDUMPDONE\n"));
+}
