@@ -23,7 +23,10 @@ pub mod config;
 pub mod driver;
 pub mod logging;
 pub mod model;
+pub mod monitor;
 pub mod proto;
+pub mod sched;
+pub mod server;
 pub mod systemd;
 
 /// The version we report (`server.version`, `driver.version`, `-V`).
