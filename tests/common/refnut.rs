@@ -371,7 +371,11 @@ impl Scratch {
     /// with `extra_users` appended to upsd.users, and waits until it
     /// accepts connections.
     pub fn start_debian_upsd(&mut self, extra_users: &str) -> u16 {
-        let port = free_port();
+        self.start_debian_upsd_on(free_port(), extra_users)
+    }
+
+    /// [`start_debian_upsd`](Self::start_debian_upsd) on a given port.
+    pub fn start_debian_upsd_on(&mut self, port: u16, extra_users: &str) -> u16 {
         self.port = port;
         self.write("upsd.conf", format!("LISTEN 127.0.0.1 {port}\nMAXAGE 15\n"));
         self.write(
