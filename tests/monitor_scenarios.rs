@@ -760,3 +760,101 @@ fn control_socket_by_socket_activation_and_status() {
     assert_window("SHUTDOWNCMD after -c fsd over the socket", sd, asked + FINALDELAY, asked + FINALDELAY + SLACK);
     assert!(polls.first_with("FSD").is_some());
 }
+
+// ------------------------------------------------------------ logind path
+
+/// A stand-in for logind on a private bus: records Inhibit and PowerOff,
+/// and when the delay lock it handed out is released.
+mod fake_logind {
+    use std::os::fd::OwnedFd;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default, Debug)]
+    pub struct Calls {
+        pub inhibit: Option<(String, String, String, f64)>,
+        pub power_off: Option<f64>,
+        pub released: Option<f64>,
+    }
+
+    pub struct Manager {
+        pub calls: Arc<Mutex<Calls>>,
+    }
+
+    #[zbus::interface(name = "org.freedesktop.login1.Manager")]
+    impl Manager {
+        fn inhibit(&self, what: String, who: String, _why: String, mode: String) -> zbus::zvariant::OwnedFd {
+            let (r, w) = nix::unistd::pipe().unwrap();
+            self.calls.lock().unwrap().inhibit = Some((what, who, mode, super::now()));
+            let calls = self.calls.clone();
+            std::thread::spawn(move || {
+                use std::io::Read;
+                let mut f = std::fs::File::from(r);
+                let mut b = [0u8; 8];
+                while matches!(f.read(&mut b), Ok(n) if n > 0) {}
+                calls.lock().unwrap().released = Some(super::now());
+            });
+            zbus::zvariant::OwnedFd::from(OwnedFd::from(w))
+        }
+
+        fn power_off(&self, _interactive: bool) {
+            self.calls.lock().unwrap().power_off = Some(super::now());
+        }
+    }
+}
+
+/// Without SHUTDOWNCMD, the privileged parent asks logind to power off,
+/// holding a delay inhibitor until the unprivileged child has finished
+/// (logged out and exited).
+#[test]
+fn no_shutdowncmd_powers_off_through_logind_with_a_delay_lock() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let st = Stack::start("logind", &[("ups", "online.seq")]);
+    let mut bus = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon (package dbus) is needed");
+    let mut addr = String::new();
+    BufReader::new(bus.stdout.take().unwrap()).read_line(&mut addr).unwrap();
+    let addr = addr.trim().to_string();
+    let calls = Arc::new(Mutex::new(fake_logind::Calls::default()));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let _conn = rt
+        .block_on(async {
+            zbus::connection::Builder::address(addr.as_str())?
+                .name("org.freedesktop.login1")?
+                .serve_at("/org/freedesktop/login1", fake_logind::Manager { calls: calls.clone() })?
+                .build()
+                .await
+        })
+        .unwrap();
+    // An upsmon.conf without SHUTDOWNCMD.
+    let m = Upsmon::start(&st, Which::Ours, "primary", &[Mon("ups", 1, "primary")], "");
+    drop(m.proc);
+    let dir = m.dir.clone();
+    let conf = std::fs::read_to_string(dir.join("upsmon.conf")).unwrap();
+    let conf: String = conf.lines().filter(|l| !l.starts_with("SHUTDOWNCMD")).map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.join("upsmon.conf"), conf).unwrap();
+    let _ = std::fs::remove_file(dir.join("upsmon.pid"));
+    let mut c = our_upsmon_cmd(&dir);
+    c.args(["-F", "-u", "root"]).env("DBUS_SYSTEM_BUS_ADDRESS", &addr);
+    let mut p = Proc::spawn("upsmon logind", c, &dir.join("upsmon.log"));
+    wait_for(|| dir.join("upsmon.pid").exists(), 10.0, "PID file");
+    sleep(Duration::from_secs(1));
+    let asked = now();
+    assert!(our_upsmon_cmd(&dir).args(["-c", "fsd"]).status().unwrap().success());
+    wait_for(|| calls.lock().unwrap().released.is_some(), 15.0, "the delay lock released");
+    wait_for(|| !p.running(), 5.0, "upsmon to exit");
+    let c = calls.lock().unwrap();
+    let (what, who, mode, t_inhibit) = c.inhibit.clone().expect("Inhibit called");
+    assert_eq!((what.as_str(), who.as_str(), mode.as_str()), ("shutdown", "upsmon", "delay"));
+    let t_off = c.power_off.expect("PowerOff called");
+    let t_rel = c.released.unwrap();
+    assert!(t_inhibit <= t_off && t_off <= t_rel, "inhibit {t_inhibit}, poweroff {t_off}, released {t_rel}");
+    assert_window("PowerOff after -c fsd", t_off, asked + FINALDELAY, asked + FINALDELAY + SLACK);
+    assert_eq!(std::fs::read_to_string(dir.join("killpower")).unwrap(), "upsmon-shutdown-file");
+    drop(c);
+    let _ = bus.kill();
+    let _ = bus.wait();
+}
