@@ -766,7 +766,6 @@ fn control_socket_by_socket_activation_and_status() {
 /// A stand-in for logind on a private bus: records Inhibit and PowerOff,
 /// and when the delay lock it handed out is released.
 mod fake_logind {
-    use std::os::fd::OwnedFd;
     use std::sync::{Arc, Mutex};
 
     #[derive(Default, Debug)]
@@ -793,7 +792,7 @@ mod fake_logind {
                 while matches!(f.read(&mut b), Ok(n) if n > 0) {}
                 calls.lock().unwrap().released = Some(super::now());
             });
-            zbus::zvariant::OwnedFd::from(OwnedFd::from(w))
+            zbus::zvariant::OwnedFd::from(w)
         }
 
         fn power_off(&self, _interactive: bool) {
