@@ -57,7 +57,7 @@ pub struct Args {
     /// Connect timeout in seconds (newest NUT).
     #[arg(short = 'W', value_name = "secs")]
     pub connect_timeout: Option<u64>,
-    /// Use this configuration file instead of <confpath>/upsmon.conf.
+    /// Use this configuration file instead of `<confpath>/upsmon.conf`.
     #[arg(short = 'f', value_name = "file", hide = true)]
     pub file: Option<PathBuf>,
     /// Show the version and exit.
