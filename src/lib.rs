@@ -20,6 +20,7 @@
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod driver;
 pub mod logging;
 pub mod model;
 pub mod monitor;
