@@ -339,6 +339,7 @@ impl Upsmon {
             c.args(["-P", "999999"]);
         }
         c.env("NUT_CONFPATH", &dir).env("NUT_STATEPATH", &dir).env("NUT_ALTPIDPATH", &dir);
+        c.env("PATH", quiet_path(&st.dir));
         let proc = Proc::spawn(&format!("upsmon {name}"), c, &dir.join("upsmon.log"));
         Upsmon { which, name: name.to_string(), dir, proc }
     }
@@ -361,6 +362,20 @@ impl Upsmon {
     fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("upsmon.log")).unwrap_or_default()
     }
+}
+
+/// A PATH whose `wall` only records: NUT's upsmon walls "Executing
+/// automatic power-fail shutdown" unconditionally, and tests must not
+/// write on the terminals of this machine.
+fn quiet_path(stack_dir: &Path) -> String {
+    let bin = stack_dir.join("quiet-bin");
+    if !bin.join("wall").exists() {
+        std::fs::create_dir_all(&bin).unwrap();
+        let w = bin.join("wall");
+        std::fs::write(&w, format!("#!/bin/sh\ncat >> {}/wall.log\n", stack_dir.display())).unwrap();
+        Command::new("chmod").arg("+x").arg(&w).status().unwrap();
+    }
+    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into()))
 }
 
 /// `(time, upsmon name, type, ups)` from the notify log.
@@ -680,6 +695,7 @@ both!(
 fn our_upsmon_cmd(dir: &Path) -> Command {
     let mut c = Command::new(upsmon_bin(Which::Ours));
     c.env("NUT_CONFPATH", dir).env("NUT_STATEPATH", dir).env("NUT_ALTPIDPATH", dir);
+    c.env("PATH", quiet_path(dir.parent().unwrap()));
     c
 }
 
