@@ -26,6 +26,7 @@ pub mod model;
 pub mod monitor;
 pub mod proto;
 pub mod sched;
+pub mod server;
 pub mod systemd;
 
 /// The version we report (`server.version`, `driver.version`, `-V`).
