@@ -206,6 +206,8 @@ c sh -c 'echo MODE=netclient > /etc/nut/nut.conf'
 t=$(wait_for 5 sh -c "! nsenter -t $CPID -a systemctl list-units --state=active,activating --no-legend 'nut-driver@*' | grep -q ."); TIMINGS+=("MODE=netclient -> all drivers stopped: ${t}s")
 check "MODE=netclient stops every driver (${t}s)" [ -z "$(c systemctl list-units --state=active,activating --no-legend 'nut-driver@*')" ]
 check "MODE=netclient: generator pulls in no driver and no server" c sh -c "[ ! -e $G/nut-driver.target.wants ] && [ ! -e $G/nut.target.wants/nut-server.socket ] && [ -e $G/nut.target.wants/nut-monitor.service ]"
+check "MODE=netclient stops upsd and its socket" sh -c "! nsenter -t $CPID -a systemctl is-active -q nut-server.socket nut-server.service"
+if [ -x "$ROOT/sbin/upsmon" ]; then check "MODE=netclient keeps upsmon" active nut-monitor.service; fi
 c systemctl start nut.target >/dev/null 2>&1
 sleep 0.5
 check "MODE=netclient: starting nut.target starts no driver" [ -z "$(c systemctl list-units --state=active,activating --no-legend 'nut-driver@*')" ]
