@@ -38,6 +38,12 @@ pub struct Plan {
     /// addresses changed; stopping the socket stops upsd, the next
     /// connection starts it again).
     pub restart_socket: bool,
+    /// Other units to stop because MODE no longer runs them (the server
+    /// for none/netclient, upsmon for none).
+    pub stop_services: Vec<String>,
+    /// Whether nut.target must be started again to pull in what the new
+    /// MODE wants (MODE changed to one that runs more).
+    pub start_target: bool,
     /// Human-readable diff of the config, one line per change.
     pub diff: Vec<String>,
 }
@@ -127,6 +133,16 @@ pub fn plan(old: (Mode, &UpsFile), new: (Mode, &UpsFile), units: &[UnitState]) -
             p.restart.insert(unit.clone());
         }
     }
+    if old_mode != new_mode {
+        if old_mode.runs_server() && !new_mode.runs_server() {
+            p.stop_services.extend(["nut-server.socket".to_string(), "nut-server.service".to_string()]);
+        }
+        if old_mode.runs_upsmon() && !new_mode.runs_upsmon() {
+            p.stop_services.extend(["nut-monitor.service".to_string(), "nut-monitor.socket".to_string()]);
+        }
+        p.start_target =
+            (new_mode.runs_server() && !old_mode.runs_server()) || (new_mode.runs_upsmon() && !old_mode.runs_upsmon());
+    }
     let old_names: BTreeSet<&str> = old_ups.sections.iter().map(|s| s.name.as_str()).collect();
     let new_names: BTreeSet<&str> = new_ups.sections.iter().map(|s| s.name.as_str()).collect();
     p.reload_upsd = new_mode.runs_server()
@@ -188,5 +204,12 @@ mod tests {
         let p = plan((Mode::Standalone, &f), (Mode::Netclient, &f), &running(&["nut-driver@a.service"]));
         assert_eq!(p.stop, set(&["nut-driver@a.service"]));
         assert!(p.start.is_empty() && !p.reload_upsd);
+        assert_eq!(p.stop_services, vec!["nut-server.socket", "nut-server.service"]);
+        assert!(!p.start_target);
+        let p = plan((Mode::Netclient, &f), (Mode::None, &f), &[]);
+        assert_eq!(p.stop_services, vec!["nut-monitor.service", "nut-monitor.socket"]);
+        let p = plan((Mode::None, &f), (Mode::Standalone, &f), &[]);
+        assert!(p.start_target && p.stop_services.is_empty());
+        assert_eq!(p.start, set(&["nut-driver@a.service"]));
     }
 }

@@ -127,6 +127,16 @@ impl Reconciler {
                 errors.push(format!("start {u}: {e}"));
             }
         }
+        for u in &plan.stop_services {
+            if let Err(e) = manager.stop_unit(u, "replace").await {
+                errors.push(format!("stop {u}: {e}"));
+            }
+        }
+        if plan.start_target {
+            if let Err(e) = manager.start_unit("nut.target", "replace").await {
+                errors.push(format!("start nut.target: {e}"));
+            }
+        }
         if plan.restart_socket {
             let upsd_was_running = matches!(
                 manager.list_units_by_patterns(&[], &["nut-server.service"]).await.ok().as_deref(),
@@ -163,6 +173,12 @@ pub fn log_outcome(o: &Outcome) {
     }
     if !o.plan.start.is_empty() {
         eprintln!("starting: {}", list(&o.plan.start));
+    }
+    if !o.plan.stop_services.is_empty() {
+        eprintln!("stopping (not run in this MODE): {}", o.plan.stop_services.join(" "));
+    }
+    if o.plan.start_target {
+        eprintln!("starting nut.target (this MODE runs more)");
     }
     if o.plan.restart_socket {
         eprintln!("restarting nut-server.socket (new listen addresses)");

@@ -170,7 +170,11 @@ impl Fixture {
 
     fn active(&self) -> Vec<String> {
         let st = self.state.lock().unwrap();
-        st.units.iter().filter(|(_, (a, _))| a == "active").map(|(n, _)| n.clone()).collect()
+        st.units
+            .iter()
+            .filter(|(n, (a, _))| a == "active" && n.starts_with("nut-driver@"))
+            .map(|(n, _)| n.clone())
+            .collect()
     }
 
     fn starts(&self, unit: &str) -> u32 {
@@ -243,10 +247,15 @@ async fn netclient_stops_all_and_standalone_brings_them_back() {
     assert_eq!(o.plan.stop.len(), 3);
     assert!(f.active().is_empty());
     assert!(!f.gendir.join("nut-driver.target.wants").exists());
+    let calls = f.take_calls();
+    assert!(calls.contains(&"stop nut-server.socket".to_string()), "{calls:?}");
+    assert!(calls.contains(&"stop nut-server.service".to_string()), "{calls:?}");
+    assert!(!calls.iter().any(|c| c.contains("nut-monitor")), "upsmon stays in netclient: {calls:?}");
     std::fs::write(f.confdir.join("nut.conf"), "MODE=standalone\n").unwrap();
     let o = f.pass(&mut rec).await;
     assert_eq!(o.plan.start.len(), 3, "{:?}", o.plan);
     assert_eq!(f.active().len(), 3);
+    assert!(f.take_calls().contains(&"start nut.target".to_string()));
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ TIMINGS=()
 ok()   { PASS=$((PASS+1)); echo "PASS: $*"; }
 bad()  { FAIL=$((FAIL+1)); echo "FAIL: $*"; }
 skip() { SKIP=$((SKIP+1)); echo "SKIP: $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; return 1; fi; }
 active() { [ "$(c systemctl is-active "$1" 2>/dev/null)" = active ]; }
 inactive() { local s; s=$(c systemctl is-active "$1" 2>/dev/null); [ "$s" = inactive ] || [ "$s" = failed ] || [ "$s" = unknown ]; }
 prop() { c systemctl show -p "$2" --value "$1" 2>/dev/null; }
@@ -161,11 +161,13 @@ done
 check "journal entries with NUT_UPS=myups carry PRIORITY" sh -c "nsenter -t $CPID -a journalctl -q --no-pager -o export NUT_UPS=myups | grep -q '^PRIORITY='"
 if [ -x "$ROOT/sbin/upsd" ] && [ -x "$ROOT/sbin/upsmon" ]; then
   procs=$(c journalctl -q --no-pager -o export NUT_UPS=myups | sed -n 's/^SYSLOG_IDENTIFIER=//p' | sort -u | tr '\n' ' ')
-  check "journalctl NUT_UPS=myups spans driver, upsd and upsmon ($procs)" sh -c "[ \$(echo '$procs' | wc -w) -ge 3 ]"
+  check "journalctl NUT_UPS=myups spans driver, upsd and upsmon (found: $procs)" sh -c "[ \$(echo '$procs' | wc -w) -ge 3 ]" ||
+    echo "      NUT_UPS values in the journal: $(c journalctl -F NUT_UPS | tr '\n' ' ')"
   # the UPS goes on battery: upsmon logs the event with NUT_EVENT=ONBATT
   c sh -c 'printf "ups.status: OB\nbattery.charge: 80\n" > /etc/nut/myups.dev'
   t=$(wait_for 15 sh -c "nsenter -t $CPID -a journalctl -q --no-pager -o cat NUT_UPS=myups NUT_EVENT=ONBATT | grep -q ."); TIMINGS+=("ups.status OB in the data file -> NUT_EVENT=ONBATT in the journal: ${t}s")
-  check "journalctl NUT_UPS=myups NUT_EVENT=ONBATT finds upsmon's event (${t}s)" sh -c "nsenter -t $CPID -a journalctl -q --no-pager -o cat NUT_UPS=myups NUT_EVENT=ONBATT | grep -q ."
+  check "journalctl NUT_UPS=myups NUT_EVENT=ONBATT finds upsmon's event (${t}s)" sh -c "nsenter -t $CPID -a journalctl -q --no-pager -o cat NUT_UPS=myups NUT_EVENT=ONBATT | grep -q ." ||
+    echo "      NUT_EVENT=ONBATT entries: $(c journalctl -q --no-pager -o export NUT_EVENT=ONBATT | grep -E '^(NUT_UPS|SYSLOG_IDENTIFIER)=' | sort -u | tr '\n' ' ')"
 else
   skip "NUT_UPS=myups across driver, upsd and upsmon (upsd/upsmon not built yet)"
 fi
@@ -204,6 +206,8 @@ c sh -c 'echo MODE=netclient > /etc/nut/nut.conf'
 t=$(wait_for 5 sh -c "! nsenter -t $CPID -a systemctl list-units --state=active,activating --no-legend 'nut-driver@*' | grep -q ."); TIMINGS+=("MODE=netclient -> all drivers stopped: ${t}s")
 check "MODE=netclient stops every driver (${t}s)" [ -z "$(c systemctl list-units --state=active,activating --no-legend 'nut-driver@*')" ]
 check "MODE=netclient: generator pulls in no driver and no server" c sh -c "[ ! -e $G/nut-driver.target.wants ] && [ ! -e $G/nut.target.wants/nut-server.socket ] && [ -e $G/nut.target.wants/nut-monitor.service ]"
+check "MODE=netclient stops upsd and its socket" sh -c "! nsenter -t $CPID -a systemctl is-active -q nut-server.socket nut-server.service"
+if [ -x "$ROOT/sbin/upsmon" ]; then check "MODE=netclient keeps upsmon" active nut-monitor.service; fi
 c systemctl start nut.target >/dev/null 2>&1
 sleep 0.5
 check "MODE=netclient: starting nut.target starts no driver" [ -z "$(c systemctl list-units --state=active,activating --no-legend 'nut-driver@*')" ]
