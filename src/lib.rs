@@ -21,6 +21,7 @@ pub mod config;
 pub mod logging;
 pub mod model;
 pub mod proto;
+pub mod qx;
 pub mod systemd;
 
 /// The version we report (`server.version`, `driver.version`, `-V`).

@@ -1,0 +1,294 @@
+//! Every request/answer vector of NUT's nutdrv_qx TESTING tables, replayed
+//! through our engine: each dialect is detected from its own answers, its
+//! variables match the golden dump, and every command of the vectors is
+//! produced by an instant command or a set of ours.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+use nut::qx::dialects;
+use nut::qx::transport::{parse_vectors, Vector, VectorTransport};
+use nut::qx::{CmdResult, Qx, SetResult};
+
+fn vectors() -> Vec<Vector> {
+    parse_vectors(include_str!("data/qx/nutdrv_qx-testing-vectors.tsv"))
+}
+
+/// The vector file's name for our protocol name.
+fn file_name(protocol: &str) -> String {
+    protocol.replace('/', "-")
+}
+
+fn transport_for(protocol: &str) -> VectorTransport {
+    let d = dialects::by_name(protocol).unwrap();
+    let mut t = VectorTransport::new(
+        vectors().into_iter().filter(|v| v.protocol == file_name(protocol)).map(|v| (v.command, v.answer)),
+    );
+    t.rejected = d.rejected.map(|r| r.to_vec());
+    t
+}
+
+fn params(protocol: &str) -> HashMap<String, String> {
+    HashMap::from([("protocol".to_string(), protocol.to_string())])
+}
+
+/// Detect, init, quick update, full update: the dump.
+fn run(protocol: &str) -> (Qx, VectorTransport) {
+    let mut t = transport_for(protocol);
+    let now = Instant::now();
+    let mut q = Qx::detect(&mut t, params(protocol), None).expect("claim");
+    q.init(&mut t, now).expect("init");
+    assert!(q.update(&mut t, now), "quick update");
+    assert!(q.update(&mut t, now + Duration::from_secs(31)), "full update");
+    (q, t)
+}
+
+fn golden(protocol: &str, got: &str) {
+    let path = format!("{}/tests/data/qx/expected/{}.dev", env!("CARGO_MANIFEST_DIR"), file_name(protocol));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, got).unwrap();
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    if want != got {
+        let mut diff = String::new();
+        for l in want.lines() {
+            if !got.lines().any(|g| g == l) {
+                diff.push_str(&format!("- {l}\n"));
+            }
+        }
+        for l in got.lines() {
+            if !want.lines().any(|g| g == l) {
+                diff.push_str(&format!("+ {l}\n"));
+            }
+        }
+        panic!("{protocol}: dump differs from {path}:\n{diff}");
+    }
+}
+
+/// Actions that make the driver send the remaining vector commands.
+#[derive(Clone, Copy)]
+enum Act {
+    Set(&'static str, &'static str),
+    Cmd(&'static str, Option<&'static str>),
+    /// A command the vectors answer with a refusal.
+    Refused(&'static str, Option<&'static str>),
+}
+
+fn blazer_actions() -> Vec<Act> {
+    use Act::*;
+    vec![
+        Cmd("beeper.toggle", None),
+        // S03: return after 3 minutes, no restart delay
+        Set("ups.delay.start", "0"),
+        Set("ups.delay.shutdown", "180"),
+        Cmd("shutdown.return", None),
+        Cmd("load.on", None),
+        // S02R0005
+        Set("ups.delay.start", "300"),
+        Set("ups.delay.shutdown", "120"),
+        Cmd("shutdown.return", None),
+        // S.5R0000
+        Set("ups.delay.shutdown", "30"),
+        Cmd("shutdown.stayoff", None),
+        Cmd("test.battery.start", Some("240")),
+        Cmd("test.battery.start.deep", None),
+        Cmd("test.battery.start.quick", None),
+        Cmd("test.battery.stop", None),
+    ]
+}
+
+/// Vector commands of rows NUT added after 2.8.0 (we follow 2.8.0, whose
+/// nutdrv_qx we replace; see the module notes of each dialect).
+const NEWER_THAN_2_8_0: &[(&str, &[u8])] = &[("hunnox", b"BL\r"), ("voltronic-qs", b"QI\r")];
+
+/// Sent only to Axxium/Sola 620 units or with pins_shutdown_mode set:
+/// asserted by the AX1 and pins_shutdown_mode parts of the
+/// bestups test.
+const AX1_ONLY: &[(&str, &[u8])] = &[("bestups", b"BP?\r"), ("bestups", b"BP1\r"), ("bestups", b"SS2\r")];
+
+fn check(protocol: &str, acts: &[Act]) {
+    check_with(protocol, acts, run(protocol));
+}
+
+fn check_with(protocol: &str, acts: &[Act], (mut q, mut t): (Qx, VectorTransport)) {
+    golden(protocol, &q.store.dump());
+    for a in acts {
+        match *a {
+            Act::Set(v, x) => assert_eq!(q.setvar(&mut t, v, Some(x)), SetResult::Handled, "{protocol}: set {v} {x}"),
+            Act::Cmd(c, x) => assert_eq!(q.instcmd(&mut t, c, x), CmdResult::Handled, "{protocol}: {c}"),
+            Act::Refused(c, x) => assert_eq!(q.instcmd(&mut t, c, x), CmdResult::Failed, "{protocol}: {c}"),
+        }
+    }
+    let sent: BTreeSet<Vec<u8>> = t.log.iter().map(|c| c.to_ascii_uppercase()).collect();
+    for v in vectors().iter().filter(|v| v.protocol == file_name(protocol)) {
+        if AX1_ONLY.iter().any(|(p, c)| *p == file_name(protocol) && *c == v.command.as_slice()) {
+            continue;
+        }
+        if NEWER_THAN_2_8_0.iter().any(|(p, c)| *p == file_name(protocol) && *c == v.command.as_slice()) {
+            assert!(!sent.contains(&v.command), "{protocol}: a post-2.8.0 row was used");
+            continue;
+        }
+        assert!(
+            sent.contains(&v.command.to_ascii_uppercase()),
+            "{protocol}: vector command {:?} never sent; sent {:?}",
+            String::from_utf8_lossy(&v.command),
+            sent.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn megatec() {
+    check("megatec", &blazer_actions());
+}
+
+#[test]
+fn megatec_old() {
+    check("megatec/old", &blazer_actions());
+}
+
+#[test]
+fn mustek() {
+    check("mustek", &blazer_actions());
+}
+
+#[test]
+fn zinto() {
+    check("zinto", &blazer_actions());
+}
+
+#[test]
+fn q1() {
+    check("q1", &blazer_actions());
+}
+
+#[test]
+fn hunnox() {
+    check("hunnox", &blazer_actions());
+}
+
+#[test]
+fn ablerex() {
+    check("ablerex", &blazer_actions());
+}
+
+#[test]
+fn mecer() {
+    use Act::*;
+    check(
+        "mecer",
+        &[
+            Cmd("beeper.toggle", None),
+            Set("ups.delay.start", "0"),
+            Set("ups.delay.shutdown", "180"),
+            Refused("shutdown.return", None),
+            Refused("load.on", None),
+            Set("ups.delay.start", "300"),
+            Set("ups.delay.shutdown", "120"),
+            Cmd("shutdown.return", None),
+            Set("ups.delay.shutdown", "30"),
+            Cmd("shutdown.stayoff", None),
+            Refused("test.battery.start", Some("240")),
+            Cmd("test.battery.start.deep", None),
+            Refused("test.battery.start.quick", None),
+            Cmd("test.battery.stop", None),
+        ],
+    );
+}
+
+#[test]
+fn voltronic_qs() {
+    use Act::*;
+    check(
+        "voltronic-qs",
+        &[
+            Cmd("beeper.toggle", None),
+            Cmd("load.on", None),
+            Set("ups.delay.start", "300"),
+            Set("ups.delay.shutdown", "120"),
+            Cmd("shutdown.return", None),
+            Set("ups.delay.shutdown", "30"),
+            Cmd("shutdown.stayoff", None),
+            Cmd("test.battery.start.quick", None),
+        ],
+    );
+}
+
+#[test]
+fn bestups() {
+    use Act::*;
+    let mut acts = vec![
+        Set("ups.delay.start", "60"),
+        Set("ups.delay.shutdown", "180"),
+        Cmd("shutdown.stayoff", None),
+        Cmd("load.on", None),
+        Set("ups.delay.start", "300"),
+        Set("ups.delay.shutdown", "120"),
+        Cmd("shutdown.return", None),
+        Set("ups.delay.start", "60"),
+        Set("ups.delay.shutdown", "30"),
+        Cmd("shutdown.return", None),
+    ];
+    acts.extend(blazer_actions().into_iter().skip(10));
+    // pins_shutdown_mode is pushed once from ups.conf (SS2)
+    let mut t = transport_for("bestups");
+    let mut p = params("bestups");
+    p.insert("pins_shutdown_mode".into(), "2".into());
+    let now = Instant::now();
+    let mut q = Qx::detect(&mut t, p, None).unwrap();
+    q.init(&mut t, now).unwrap();
+    assert!(q.update(&mut t, now + Duration::from_secs(31)));
+    assert!(t.log.iter().any(|c| c == b"SS2\r"), "{:?}", t.log);
+    check("bestups", &acts);
+    // Axxium (AX1) units have battery packs: BP? is read and BP1 sets it.
+    let mut t = transport_for("bestups");
+    let mut ax1 = VectorTransport::new([(b"ID\r".to_vec(), b"AX1,750,120,120,20.0,27.6\r".to_vec())]);
+    ax1.rejected = None;
+    let now = Instant::now();
+    let mut q = Qx::detect(&mut Chain(&mut ax1, &mut t), params("bestups"), None).unwrap();
+    q.init(&mut Chain(&mut ax1, &mut t), now).unwrap();
+    assert_eq!(q.store.get("battery.packs"), Some("2"));
+    assert_eq!(q.store.get("device.model"), Some("Axxium Rackmount"));
+    assert_eq!(q.setvar(&mut Chain(&mut ax1, &mut t), "battery.packs", Some("1")), SetResult::Handled);
+    assert!(t.log.iter().any(|c| c == b"BP1\r"));
+    assert!(ax1.log.iter().any(|c| c == b"BP?\r") || t.log.iter().any(|c| c == b"BP?\r"));
+}
+
+/// First transport's table wins, the second answers the rest.
+struct Chain<'a>(&'a mut VectorTransport, &'a mut VectorTransport);
+
+impl nut::qx::Transport for Chain<'_> {
+    fn command(&mut self, cmd: &[u8]) -> std::io::Result<Vec<u8>> {
+        let a = self.0.command(cmd)?;
+        if a != cmd {
+            return Ok(a);
+        }
+        self.1.command(cmd)
+    }
+}
+
+/// The autodetection order seen by a device that echoes everything but Q1,
+/// F and I (NUT 2.8.0's exchange with our serial simulator).
+#[test]
+fn autodetect_order_matches_nut() {
+    let mut t = VectorTransport::new([
+        (b"Q1\r".to_vec(), b"(230.4 140.0 229.9 021 50.1 27.3 29.0 00001001\r".to_vec()),
+        (b"F\r".to_vec(), b"#230.0 004 024.0 50.0\r".to_vec()),
+        (b"I\r".to_vec(), b"#SimVendor       SIM-1000K  V1.0      \r".to_vec()),
+    ]);
+    let q = Qx::detect(&mut t, HashMap::new(), None).unwrap();
+    assert_eq!(q.dialect.version, "Megatec 0.06");
+    let got: Vec<String> = t.log.iter().map(|c| String::from_utf8_lossy(c).trim_end().to_string()).collect();
+    let want: Vec<String> = include_str!("data/qx/megatec-pty-sim.exchange.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split(" -> ").next().unwrap().trim_matches('\'').to_string())
+        .collect();
+    // NUT's sequence (without voltronic's QGS, which we do not implement
+    // yet) up to the claim by megatec.
+    // and voltronic-qs-hex's three M probes (not implemented yet either).
+    let mut want: Vec<String> = want.into_iter().skip_while(|c| c == "QGS").collect();
+    want.drain(3..6);
+    assert_eq!(got[..got.len() - 1], want[..got.len() - 1], "probe order");
+    assert_eq!(got.last().map(|s| s.as_str()), Some("I"));
+}
