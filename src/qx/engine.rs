@@ -823,6 +823,9 @@ impl Qx {
     /// NUT's upsdrv_initinfo: the first walk, battery guesses, delays from
     /// ups.conf, load.on/off fallbacks, pollfreq.
     pub fn init(&mut self, t: &mut dyn Transport, now: Instant) -> Result<(), InitError> {
+        if self.store.get("device.type").is_none() {
+            self.store.set("device.type", "ups");
+        }
         self.store.set("driver.version.data", self.dialect.version);
         if !self.walk(t, Walk::Init, now) {
             return Err(InitError::InitFailed);

@@ -34,6 +34,8 @@ pub const VOLTAGE_SETTINGS: [(i64, i64, i64, i64, i64); 20] = [
 /// The table.
 pub fn table() -> Vec<Item> {
     let mut st = blazer::status("Q1\r", true);
+    // No beeper status bit on these units.
+    st.retain(|i| i.var != "ups.beeper.status");
     // Bypass/boost/buck bit last: it needs the other bits first.
     let bbb = st.remove(9).pre(Pre::BestupsBbb);
     st.push(bbb);
