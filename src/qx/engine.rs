@@ -281,6 +281,7 @@ impl Qx {
     // ---- one row: command, answer, value ----
 
     /// Send the row's command (or `command`) and cut out its value.
+    #[allow(clippy::result_unit_err)]
     pub fn process(&mut self, t: &mut dyn Transport, idx: usize, command: Option<&str>) -> Result<(), ()> {
         let cmd = match command {
             Some(c) => c.to_string(),
@@ -652,7 +653,7 @@ impl Qx {
             return Ok(());
         };
         self.battery_lastpoll = Some(now);
-        let p: Vec<f64> = rc.split(',').map(|x| strtod(x)).collect();
+        let p: Vec<f64> = rc.split(',').map(strtod).collect();
         if p.len() < 4 {
             return Err(InitError::BadSetting("Insufficient parameters for runtimecal".into()));
         }

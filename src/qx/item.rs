@@ -128,6 +128,7 @@ pub struct Item {
 
 impl Item {
     /// A variable read with `cmd`, value at `from..=to`, formatted with `dfl`.
+    #[allow(clippy::too_many_arguments)]
     pub fn var(
         var: &'static str,
         cmd: &'static str,
