@@ -16,6 +16,7 @@ pub mod item;
 pub mod serial;
 pub mod store;
 pub mod transport;
+pub mod usb;
 
 pub use engine::{CmdResult, InitError, Qx, SetResult, Walk};
 pub use transport::Transport;
