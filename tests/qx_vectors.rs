@@ -101,10 +101,12 @@ fn blazer_actions() -> Vec<Act> {
 /// nutdrv_qx we replace; see the module notes of each dialect).
 const NEWER_THAN_2_8_0: &[(&str, &[u8])] = &[("hunnox", b"BL\r"), ("voltronic-qs", b"QI\r")];
 
-/// Sent only to Axxium/Sola 620 units or with pins_shutdown_mode set:
+/// Sent only to Axxium/Sola 620 units, with pins_shutdown_mode set, or to
+/// Voltronic-QS-Hex T units:
 /// asserted by the AX1 and pins_shutdown_mode parts of the
 /// bestups test.
-const AX1_ONLY: &[(&str, &[u8])] = &[("bestups", b"BP?\r"), ("bestups", b"BP1\r"), ("bestups", b"SS2\r")];
+const COVERED_BY_SUBRUN: &[(&str, &[u8])] =
+    &[("bestups", b"BP?\r"), ("bestups", b"BP1\r"), ("bestups", b"SS2\r"), ("voltronic-qs-hex", b"T\r")];
 
 fn check(protocol: &str, acts: &[Act]) {
     check_with(protocol, acts, run(protocol));
@@ -121,7 +123,7 @@ fn check_with(protocol: &str, acts: &[Act], (mut q, mut t): (Qx, VectorTransport
     }
     let sent: BTreeSet<Vec<u8>> = t.log.iter().map(|c| c.to_ascii_uppercase()).collect();
     for v in vectors().iter().filter(|v| v.protocol == file_name(protocol)) {
-        if AX1_ONLY.iter().any(|(p, c)| *p == file_name(protocol) && *c == v.command.as_slice()) {
+        if COVERED_BY_SUBRUN.iter().any(|(p, c)| *p == file_name(protocol) && *c == v.command.as_slice()) {
             continue;
         }
         if NEWER_THAN_2_8_0.iter().any(|(p, c)| *p == file_name(protocol) && *c == v.command.as_slice()) {
@@ -215,6 +217,34 @@ fn voltronic_qs() {
 }
 
 #[test]
+fn voltronic_qs_hex() {
+    use Act::*;
+    check(
+        "voltronic-qs-hex",
+        &[
+            Cmd("beeper.toggle", None),
+            Cmd("load.off", None),
+            Cmd("load.on", None),
+            Set("ups.delay.start", "300"),
+            Set("ups.delay.shutdown", "120"),
+            Cmd("shutdown.return", None),
+            Set("ups.delay.shutdown", "30"),
+            // The vectors answer N (rejected) here.
+            Refused("shutdown.stayoff", None),
+        ],
+    );
+    // A 'T' unit also has the quick test and the nominal ratings.
+    let mut t = transport_for("voltronic-qs-hex");
+    let mut m = VectorTransport::new([(b"M\r".to_vec(), b"T\r".to_vec())]);
+    let now = Instant::now();
+    let mut q = Qx::detect(&mut Chain(&mut m, &mut t), params("voltronic-qs-hex"), None).unwrap();
+    q.init(&mut Chain(&mut m, &mut t), now).unwrap();
+    assert_eq!(q.store.get("ups.firmware.aux"), Some("PM-T"));
+    assert_eq!(q.instcmd(&mut Chain(&mut m, &mut t), "test.battery.start.quick", None), CmdResult::Handled);
+    assert!(t.log.iter().any(|c| c == b"T\r"));
+}
+
+#[test]
 fn bestups() {
     use Act::*;
     let mut acts = vec![
@@ -286,9 +316,7 @@ fn autodetect_order_matches_nut() {
         .collect();
     // NUT's sequence (without voltronic's QGS, which we do not implement
     // yet) up to the claim by megatec.
-    // and voltronic-qs-hex's three M probes (not implemented yet either).
-    let mut want: Vec<String> = want.into_iter().skip_while(|c| c == "QGS").collect();
-    want.drain(3..6);
+    let want: Vec<String> = want.into_iter().skip_while(|c| c == "QGS").collect();
     assert_eq!(got[..got.len() - 1], want[..got.len() - 1], "probe order");
     assert_eq!(got.last().map(|s| s.as_str()), Some("I"));
 }

@@ -333,7 +333,7 @@ impl Qx {
         if it.to != 0 && it.to < it.from {
             return Err(());
         }
-        let value = if it.pre_answer == Some(PreAnswer::Binary) {
+        let value = if matches!(it.pre_answer, Some(PreAnswer::Binary)) {
             let end = if it.to != 0 { (it.to + 1).min(ans.len()) } else { ans.len() };
             ans.get(it.from..end).map(|s| s.to_vec()).unwrap_or_default()
         } else {
@@ -1121,6 +1121,7 @@ impl Qx {
     fn pre_answer(&mut self, idx: usize, p: PreAnswer, len: usize) -> Option<usize> {
         match p {
             PreAnswer::Binary => Some(len),
+            PreAnswer::Fn(f) => f(&mut self.answers[idx], len),
             PreAnswer::BestupsId => {
                 let a = latin1(cstr(&self.answers[idx]));
                 if a.is_empty() {
@@ -1382,6 +1383,7 @@ impl Qx {
                 }
                 Ok(format_str(dfl, &raw))
             }
+            Pre::Fn(f) => f(self, idx, &raw),
             Pre::BlazerSetvar | Pre::BlazerCommand | Pre::MecerTestBattery | Pre::BestupsSetvar => Err(()),
         }
     }
@@ -1399,6 +1401,58 @@ impl Qx {
     /// Access for dialect modules: the raw answer of a row.
     pub fn answer(&self, idx: usize) -> &[u8] {
         &self.answers[idx]
+    }
+
+    /// Access for dialect modules: the raw value cut from a row's answer.
+    pub fn value(&self, idx: usize) -> &[u8] {
+        &self.values[idx]
+    }
+
+    /// Access for dialect modules: clear SKIP on the row `var` having
+    /// `flag` and not `noflag`; false if there is none.
+    pub fn unskip(&mut self, var: &str, flag: u32, noflag: u32) -> bool {
+        match self.find(var, flag, noflag) {
+            Some(i) => {
+                self.items[i].flags &= !item::SKIP;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Access for dialect modules: set SKIP on a row.
+    pub fn skip(&mut self, idx: usize) {
+        self.items[idx].flags |= item::SKIP;
+    }
+
+    /// Access for dialect modules: set a variable directly.
+    pub fn set(&mut self, var: &str, value: &str) {
+        self.store.set(var, value);
+    }
+
+    /// Access for dialect modules: a ups.conf setting.
+    pub fn param(&self, k: &str) -> Option<&str> {
+        self.getval(k)
+    }
+
+    /// Access for dialect modules: the ups.status words set directly.
+    pub fn status_set(&mut self, s: &str) {
+        self.status_direct.push(s.to_string());
+    }
+
+    /// Access for dialect modules: raise an alarm.
+    pub fn alarm(&mut self, a: &str) {
+        self.alarm_set(a);
+    }
+
+    /// Access for dialect modules: the Megatec status bit conversion.
+    pub fn blazer_bit(&mut self, from: usize, v: &str) -> Result<String, ()> {
+        self.blazer_status_bit(from, v)
+    }
+
+    /// Access for dialect modules: whether a status bit is set.
+    pub fn bit(&self, b: Bit) -> bool {
+        self.has_bit(b)
     }
 
     /// Access for dialect modules: apply a status word directly.
@@ -1521,6 +1575,7 @@ impl Qx {
                 }
                 format_num(it.command.unwrap_or(""), v).ok_or(())
             }
+            Pre::Fn(f) => f(self, idx, value),
             _ => Err(()),
         }
     }
@@ -1583,6 +1638,7 @@ impl Qx {
                 let buf = if tt < 60 { format!(".{}", tt / 6) } else { format!("{:02}", tt / 60) };
                 Ok(format_str(cmd, &buf))
             }
+            Pre::Fn(f) => f(self, idx, value),
             _ => Err(()),
         }
     }

@@ -47,7 +47,7 @@ pub enum Rw {
 ///
 /// The engine ([`super::engine::Qx`]) implements each; dialect tables only
 /// name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 #[allow(missing_docs)]
 pub enum Pre {
     /// Megatec status bit at position `from` of a Q1/QS/D answer.
@@ -83,15 +83,28 @@ pub enum Pre {
     QsProtocol,
     /// String value copied as-is (with `%s`).
     Copy,
+    /// A dialect module's own step (value conversion, or command/set
+    /// building for CMD/SETVAR rows): given the engine, the row and the raw
+    /// value (or the user's argument).
+    Fn(PreFn),
 }
 
+/// A dialect-defined conversion step.
+pub type PreFn = fn(&mut super::engine::Qx, usize, &str) -> Result<String, ()>;
+
+/// A dialect-defined answer rewriting: the answer bytes and their length;
+/// the new length, or None on error.
+pub type PreAnswerFn = fn(&mut Vec<u8>, usize) -> Option<usize>;
+
 /// How the raw answer is rewritten before anything else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum PreAnswer {
     /// BestUPS `ID`: pad the comma-separated fields to fixed widths.
     BestupsId,
     /// Ablerex binary answers (Q5/At/TR): keep them as they are.
     Binary,
+    /// A dialect module's own rewriting.
+    Fn(PreAnswerFn),
 }
 
 /// One row of a mapping table.

@@ -10,6 +10,7 @@
 pub mod ablerex;
 pub mod bestups;
 pub mod blazer;
+pub mod voltronic_qs_hex;
 
 use super::item::Item;
 
@@ -83,6 +84,18 @@ pub static VOLTRONIC_QS: Dialect = Dialect {
     initups: InitUps::BlazerLight,
     accepted: None,
     rejected: None,
+    usb_vendor_gate: None,
+    vars: LIGHT_VARS,
+};
+/// Voltronic-QS-Hex (`M` -> `P`/`T`, binary `QS`).
+pub static VOLTRONIC_QS_HEX: Dialect = Dialect {
+    name: "voltronic-qs-hex",
+    version: "Voltronic-QS-Hex 0.10",
+    claim: Claim::Probe(&["ups.firmware.aux", "input.voltage"]),
+    table: voltronic_qs_hex::table,
+    initups: InitUps::BlazerLight,
+    accepted: None,
+    rejected: Some(b"N\r"),
     usb_vendor_gate: None,
     vars: LIGHT_VARS,
 };
@@ -201,8 +214,19 @@ pub static Q1: Dialect = Dialect {
 /// Every dialect we implement, in NUT's autodetection order (the fallback
 /// `q1` last).
 pub fn all() -> &'static [&'static Dialect] {
-    static ALL: [&Dialect; 10] =
-        [&VOLTRONIC_QS, &MUSTEK, &MEGATEC_OLD, &BESTUPS, &MECER, &MEGATEC, &ZINTO, &HUNNOX, &ABLEREX, &Q1];
+    static ALL: [&Dialect; 11] = [
+        &VOLTRONIC_QS,
+        &VOLTRONIC_QS_HEX,
+        &MUSTEK,
+        &MEGATEC_OLD,
+        &BESTUPS,
+        &MECER,
+        &MEGATEC,
+        &ZINTO,
+        &HUNNOX,
+        &ABLEREX,
+        &Q1,
+    ];
     &ALL
 }
 
