@@ -1,6 +1,11 @@
 //! The nutdrv_qx engine: walks a dialect's table over a [`Transport`],
 //! keeps the status bits and alarms, runs instant commands and sets, and
 //! guesses battery charge and runtime the way NUT 2.8.0 does.
+//!
+//! Conversion steps return `Result<String, ()>`: like NUT's, they only
+//! say "this value is unusable"; the walk decides what that means.
+
+#![allow(clippy::result_unit_err)]
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -281,7 +286,6 @@ impl Qx {
     // ---- one row: command, answer, value ----
 
     /// Send the row's command (or `command`) and cut out its value.
-    #[allow(clippy::result_unit_err)]
     pub fn process(&mut self, t: &mut dyn Transport, idx: usize, command: Option<&str>) -> Result<(), ()> {
         let cmd = match command {
             Some(c) => c.to_string(),
