@@ -162,7 +162,7 @@ fn side_by_side_with_debian_autodetected_megatec() {
 fn side_by_side_with_debian_every_dialect_vectors() {
     let vectors = parse_vectors(include_str!("data/qx/nutdrv_qx-testing-vectors.tsv"));
     let mut failures = String::new();
-    for d in nut::qx::dialects::all() {
+    for d in nut::qx::dialects::all().iter().filter(|d| d.nut_2_8_0) {
         let file = d.name.replace('/', "-");
         let answers: HashMap<String, Vec<u8>> = vectors
             .iter()

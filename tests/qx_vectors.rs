@@ -320,3 +320,52 @@ fn autodetect_order_matches_nut() {
     assert_eq!(got[..got.len() - 1], want[..got.len() - 1], "probe order");
     assert_eq!(got.last().map(|s| s.as_str()), Some("I"));
 }
+
+fn no_beeper() -> Vec<Act> {
+    blazer_actions().into_iter().skip(1).collect()
+}
+
+#[test]
+fn q2() {
+    check("q2", &blazer_actions());
+}
+
+#[test]
+fn q6() {
+    check("q6", &blazer_actions());
+}
+
+#[test]
+fn innovart31() {
+    check("innovart31", &no_beeper());
+}
+
+#[test]
+fn innovart33() {
+    check("innovart33", &no_beeper());
+}
+
+#[test]
+fn innovatae() {
+    check("innovatae", &blazer_actions());
+}
+
+#[test]
+fn gtec() {
+    check("gtec", &blazer_actions());
+}
+
+/// Every dialect of the vector file is either implemented (and tested
+/// above) or listed here as not implemented yet.
+#[test]
+fn dialect_coverage_is_explicit() {
+    const NOT_YET: &[&str] = &["voltronic", "voltronic-axpert", "omron"];
+    let mut names: Vec<String> = vectors().into_iter().map(|v| v.protocol).collect();
+    names.dedup();
+    names.sort();
+    names.dedup();
+    for n in names {
+        let ours = dialects::all().iter().any(|d| file_name(d.name) == n);
+        assert!(ours != NOT_YET.contains(&n.as_str()), "{n}: implemented={ours}, listed as not yet={}", !ours);
+    }
+}

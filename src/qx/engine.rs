@@ -153,6 +153,16 @@ pub fn latin1(b: &[u8]) -> String {
     b.iter().map(|&c| c as char).collect()
 }
 
+/// C `sscanf("%f")`: a number after optional blanks, or nothing.
+fn scan_f(s: &str) -> Option<f64> {
+    let t = s.trim_start();
+    let ok = t.bytes().next().is_some_and(|c| c.is_ascii_digit() || c == b'.' || c == b'-' || c == b'+');
+    if !ok || !t.bytes().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(strtod(t))
+}
+
 fn cstr(b: &[u8]) -> &[u8] {
     match b.iter().position(|&c| c == 0) {
         Some(p) => &b[..p],
@@ -194,6 +204,7 @@ pub struct Qx {
     scratch: Scratch,
     prev_cmd: Option<String>,
     prev_answer: Vec<u8>,
+    battvolt_considered: bool,
     /// Messages NUT would log (kept for tests and the journal).
     pub log: Vec<String>,
 }
@@ -225,6 +236,7 @@ impl Qx {
             scratch: Scratch::default(),
             prev_cmd: None,
             prev_answer: Vec::new(),
+            battvolt_considered: false,
             log: Vec::new(),
         }
     }
@@ -585,8 +597,11 @@ impl Qx {
 
     fn battery(&mut self) -> bool {
         let Some(v) = self.store.get("battery.voltage") else { return false };
+        let one_pack = self.battvolt_considered;
         let b = &mut self.batt;
-        b.volt_act = b.packs * strtod(v);
+        // NUT 2.8.0 always multiplies; newer rows that already did
+        // (qx_multiply_battvolt) are not multiplied again.
+        b.volt_act = if one_pack { strtod(v) } else { b.packs * strtod(v) };
         if deq(b.chrg_act, -1.0) && b.volt_low > 0.0 && b.volt_high > b.volt_low {
             b.chrg_act = (100.0 * (b.volt_act - b.volt_low) / (b.volt_high - b.volt_low)).clamp(0.0, 100.0);
             let s = format!("{:.0}", b.chrg_act);
@@ -739,10 +754,22 @@ impl Qx {
 
     fn initups(&mut self) {
         let (nr, nv, isb) = (self.testvar("norating"), self.testvar("novendor"), self.testvar("ignoresab"));
+        let nos = self.testvar("nooutstats");
         let light = match self.dialect.initups {
             InitUps::None => return,
             InitUps::Blazer => false,
             InitUps::BlazerLight => true,
+            InitUps::Q2 => {
+                for it in &mut self.items {
+                    let sab = it.var.eq_ignore_ascii_case("ups.status") && it.from == 44 && it.to == 44;
+                    let c = it.command.unwrap_or("");
+                    if (isb && sab) || (nr && c.eq_ignore_ascii_case("F\r")) || (nos && c.eq_ignore_ascii_case("WA\r"))
+                    {
+                        it.flags |= item::SKIP;
+                    }
+                }
+                return;
+            }
         };
         for it in &mut self.items {
             let sab = it.var.eq_ignore_ascii_case("ups.status") && it.from == 44 && it.to == 44;
@@ -764,6 +791,9 @@ impl Qx {
 
     fn probe(&mut self, t: &mut dyn Transport, var: &str) -> bool {
         let Some(i) = self.find(var, 0, 0) else { return false };
+        if self.items[i].flags & item::SKIP != 0 {
+            return true;
+        }
         self.process(t, i, None).is_ok() && self.infoval_set(i) == 1
     }
 
@@ -851,6 +881,9 @@ impl Qx {
             {
                 self.store.cmds.insert(plain.to_string());
             }
+        }
+        for (k, v) in self.dialect.init_vars {
+            self.store.set(k, v);
         }
         if let Some(v) = self.getval("pollfreq") {
             self.pollfreq = strtol(v);
@@ -1043,7 +1076,7 @@ impl Qx {
                     _ => vec![],
                 }
             } else {
-                match self.store.vars.get(&it.var.to_ascii_lowercase()) {
+                match self.store.var(it.var) {
                     Some(v) => v.ranges.clone(),
                     None => return SetResult::Unknown,
                 }
@@ -1059,7 +1092,7 @@ impl Qx {
                     _ => vec![],
                 }
             } else {
-                match self.store.vars.get(&it.var.to_ascii_lowercase()) {
+                match self.store.var(it.var) {
                     Some(v) => v.enums.clone(),
                     None => return SetResult::Unknown,
                 }
@@ -1068,7 +1101,7 @@ impl Qx {
                 return SetResult::Unknown;
             }
         } else if it.string_flag {
-            let aux = self.store.vars.get(&it.var.to_ascii_lowercase()).and_then(|v| v.aux);
+            let aux = self.store.var(it.var).and_then(|v| v.aux);
             match aux {
                 Some(a) if (value.len() as i64) <= a => {}
                 _ => return SetResult::Unknown,
@@ -1161,13 +1194,15 @@ impl Qx {
         match p {
             Pre::StatusBits => self.blazer_status_bit(it.from, &raw),
             Pre::Copy => Ok(format_str(dfl, &raw)),
-            Pre::MinutesToSeconds => {
-                if !all_in(&raw, "0123456789 .") {
-                    return Err(());
+            Pre::MinutesToSeconds => Ok(format!("{:.0}", scan_f(&raw).ok_or(())? * 60.0)),
+            Pre::TimesThousand => Ok(format!("{:.2}", scan_f(&raw).ok_or(())? * 1000.0)),
+            Pre::MultiplyBattvolt => {
+                self.battvolt_considered = true;
+                if !self.testvar("battery_voltage_reports_one_pack") || self.batt.packs < 2.0 {
+                    return Ok(raw);
                 }
-                Ok(format!("{:.0}", strtod(&raw) * 60.0))
+                Ok(format!("{:.2}", scan_f(&raw).ok_or(())? * self.batt.packs))
             }
-            Pre::TimesThousand => Ok(format!("{:.2}", strtod(&raw) * 1000.0)),
             Pre::P98Protocol => {
                 if !raw.eq_ignore_ascii_case("PI98") {
                     self.log.push(format!("Protocol [{raw}] is not supported by this driver"));

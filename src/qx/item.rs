@@ -75,6 +75,9 @@ pub enum Pre {
     AblerexBattery,
     AblerexCharge,
     AblerexInitBattery,
+    /// battery.voltage of one pack times battery.packs when the device
+    /// reports one pack (`battery_voltage_reports_one_pack`), else as is.
+    MultiplyBattvolt,
     /// Seconds from a value in minutes.
     MinutesToSeconds,
     /// Kilo-units to units.

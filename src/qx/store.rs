@@ -21,7 +21,8 @@ pub struct QVar {
     pub ranges: Vec<(i64, i64)>,
 }
 
-/// Variables and commands, ordered by name.
+/// Variables and commands, ordered by name. Names keep the spelling they
+/// were first set with; lookups ignore case (as NUT's dstate does).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QStore {
     /// Variables (ups.status and ups.alarm included once committed).
@@ -33,22 +34,38 @@ pub struct QStore {
 impl QStore {
     /// The value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(&name.to_ascii_lowercase()).map(|v| v.value.as_str())
+        self.var(name).map(|v| v.value.as_str())
+    }
+
+    fn key(&self, name: &str) -> Option<String> {
+        if self.vars.contains_key(name) {
+            return Some(name.to_string());
+        }
+        self.vars.keys().find(|k| k.eq_ignore_ascii_case(name)).cloned()
+    }
+
+    /// An existing variable.
+    pub fn var(&self, name: &str) -> Option<&QVar> {
+        self.key(name).and_then(|k| self.vars.get(&k))
     }
 
     /// Set (or create) `name`.
     pub fn set(&mut self, name: &str, value: &str) {
-        self.vars.entry(name.to_ascii_lowercase()).or_default().value = value.to_string();
+        let k = self.key(name).unwrap_or_else(|| name.to_string());
+        self.vars.entry(k).or_default().value = value.to_string();
     }
 
     /// Remove `name`.
     pub fn del(&mut self, name: &str) {
-        self.vars.remove(&name.to_ascii_lowercase());
+        if let Some(k) = self.key(name) {
+            self.vars.remove(&k);
+        }
     }
 
     /// Mutable access to an existing variable.
     pub fn var_mut(&mut self, name: &str) -> Option<&mut QVar> {
-        self.vars.get_mut(&name.to_ascii_lowercase())
+        let k = self.key(name)?;
+        self.vars.get_mut(&k)
     }
 
     /// `name: value` lines, sorted, like a NUT dump.

@@ -10,6 +10,7 @@
 pub mod ablerex;
 pub mod bestups;
 pub mod blazer;
+pub mod three_phase;
 pub mod voltronic_qs_hex;
 
 use super::item::Item;
@@ -38,6 +39,8 @@ pub enum InitUps {
     Blazer,
     /// `ignoresab` only.
     BlazerLight,
+    /// `norating`, `nooutstats`, `ignoresab` (Q2/Q6).
+    Q2,
 }
 
 /// One protocol dialect.
@@ -58,6 +61,11 @@ pub struct Dialect {
     pub rejected: Option<&'static [u8]>,
     /// Only tried on USB devices of this vendor.
     pub usb_vendor_gate: Option<u16>,
+    /// Whether Debian's NUT 2.8.0 has this dialect (else it comes from
+    /// newer NUT, and cannot be compared side by side with Debian's).
+    pub nut_2_8_0: bool,
+    /// Variables set once after the first walk (NUT's subdriver initinfo).
+    pub init_vars: &'static [(&'static str, &'static str)],
     /// Extra ups.conf settings this dialect reads (name, is_flag, help).
     pub vars: &'static [(&'static str, bool, &'static str)],
 }
@@ -85,6 +93,8 @@ pub static VOLTRONIC_QS: Dialect = Dialect {
     accepted: None,
     rejected: None,
     usb_vendor_gate: None,
+    nut_2_8_0: true,
+    init_vars: &[],
     vars: LIGHT_VARS,
 };
 /// Voltronic-QS-Hex (`M` -> `P`/`T`, binary `QS`).
@@ -97,6 +107,8 @@ pub static VOLTRONIC_QS_HEX: Dialect = Dialect {
     accepted: None,
     rejected: Some(b"N\r"),
     usb_vendor_gate: None,
+    nut_2_8_0: true,
+    init_vars: &[],
     vars: LIGHT_VARS,
 };
 /// Mustek (`QS`).
@@ -109,6 +121,8 @@ pub static MUSTEK: Dialect = Dialect {
     accepted: Some("ACK"),
     rejected: None,
     usb_vendor_gate: None,
+    nut_2_8_0: true,
+    init_vars: &[],
     vars: BLAZER_VARS,
 };
 /// Megatec/old (`D`).
@@ -121,6 +135,8 @@ pub static MEGATEC_OLD: Dialect = Dialect {
     accepted: Some("ACK"),
     rejected: None,
     usb_vendor_gate: None,
+    nut_2_8_0: true,
+    init_vars: &[],
     vars: BLAZER_VARS,
 };
 /// Best Power / Sola (`Q1` + `ID`).
@@ -133,6 +149,8 @@ pub static BESTUPS: Dialect = Dialect {
     accepted: None,
     rejected: None,
     usb_vendor_gate: None,
+    nut_2_8_0: true,
+    init_vars: &[],
     vars: &[
         ("pins_shutdown_mode", false, "Set shutdown mode functionality of Pin 1 and Pin 7 (0-6)"),
         ("ignoresab", true, "Ignore 'Shutdown Active' bit in UPS status"),
@@ -148,6 +166,8 @@ pub static MECER: Dialect = Dialect {
     accepted: Some("ACK"),
     rejected: Some(b"(NAK\r"),
     usb_vendor_gate: None,
+    nut_2_8_0: true,
+    init_vars: &[],
     vars: BLAZER_VARS,
 };
 /// Megatec (`Q1` + `I`).
@@ -160,6 +180,8 @@ pub static MEGATEC: Dialect = Dialect {
     accepted: Some("ACK"),
     rejected: None,
     usb_vendor_gate: None,
+    nut_2_8_0: true,
+    init_vars: &[],
     vars: BLAZER_VARS,
 };
 /// Zinto (`Q1` + `FW?`).
@@ -172,6 +194,8 @@ pub static ZINTO: Dialect = Dialect {
     accepted: Some("ACK"),
     rejected: None,
     usb_vendor_gate: None,
+    nut_2_8_0: true,
+    init_vars: &[],
     vars: BLAZER_VARS,
 };
 /// Hunnox (`Q1` + `FW?`, delays 0/60).
@@ -184,6 +208,8 @@ pub static HUNNOX: Dialect = Dialect {
     accepted: Some("UPS No Ack"),
     rejected: None,
     usb_vendor_gate: None,
+    nut_2_8_0: true,
+    init_vars: &[],
     vars: BLAZER_VARS,
 };
 /// Ablerex (`Q1`, `F`, `I`, binary `Q5`/`At`/`TR`).
@@ -196,6 +222,8 @@ pub static ABLEREX: Dialect = Dialect {
     accepted: Some("ACK"),
     rejected: None,
     usb_vendor_gate: None,
+    nut_2_8_0: true,
+    init_vars: &[],
     vars: BLAZER_VARS,
 };
 /// Plain Q1 (the fallback).
@@ -208,13 +236,125 @@ pub static Q1: Dialect = Dialect {
     accepted: Some("ACK"),
     rejected: None,
     usb_vendor_gate: None,
+    nut_2_8_0: true,
+    init_vars: &[],
     vars: LIGHT_VARS,
+};
+
+const Q2_VARS: &[(&str, bool, &str)] = &[
+    ("norating", true, "Skip reading rating information from UPS"),
+    ("nooutstats", true, "Skip reading output load stats information from UPS"),
+    ("ignoresab", true, "Ignore 'Shutdown Active' bit in UPS status"),
+];
+const THREE: &[(&str, &str)] = &[("input.phases", "3"), ("output.phases", "3")];
+
+/// Innova RT 3/1 (upstream NUT, not in 2.8.0).
+pub static INNOVART31: Dialect = Dialect {
+    name: "innovart31",
+    version: "INNOVART31 0.02",
+    claim: Claim::Probe(&[
+        "input.L1-N.voltage",
+        "ups.type",
+        "output.current",
+        "input.bypass.voltage",
+        "input.voltage.nominal",
+        "ups.firmware",
+        "ups.serial",
+    ]),
+    table: three_phase::innovart31,
+    initups: InitUps::BlazerLight,
+    accepted: Some("ACK"),
+    rejected: Some(b"NAK\r"),
+    usb_vendor_gate: None,
+    nut_2_8_0: false,
+    init_vars: &[("input.phases", "3"), ("input.bypass.phases", "1"), ("output.phases", "1")],
+    vars: LIGHT_VARS,
+};
+/// Innova RT 3/3 (upstream NUT, not in 2.8.0). NUT's claim asks for
+/// `output.current` and `input.bypass.voltage`, which this table does not
+/// have (so NUT never claims it); we ask for the L1 rows instead.
+pub static INNOVART33: Dialect = Dialect {
+    name: "innovart33",
+    version: "INNOVART33 0.01",
+    claim: Claim::Probe(&[
+        "input.L1-N.voltage",
+        "ups.type",
+        "output.L1.current",
+        "input.bypass.L1-N.voltage",
+        "input.voltage.nominal",
+        "ups.firmware",
+        "ups.serial",
+    ]),
+    table: three_phase::innovart33,
+    initups: InitUps::BlazerLight,
+    accepted: Some("ACK"),
+    rejected: Some(b"NAK\r"),
+    usb_vendor_gate: None,
+    nut_2_8_0: false,
+    init_vars: &[("input.phases", "3"), ("input.bypass.phases", "3"), ("output.phases", "3")],
+    vars: LIGHT_VARS,
+};
+/// Innova T/AE (upstream NUT, not in 2.8.0).
+pub static INNOVATAE: Dialect = Dialect {
+    name: "innovatae",
+    version: "INNOVATAE 0.01",
+    claim: Claim::BlazerLight,
+    table: three_phase::innovatae,
+    initups: InitUps::BlazerLight,
+    accepted: Some("ACK"),
+    rejected: Some(b"NAK\r"),
+    usb_vendor_gate: None,
+    nut_2_8_0: false,
+    init_vars: &[],
+    vars: LIGHT_VARS,
+};
+/// Q2 three-phase units (upstream NUT, not in 2.8.0).
+pub static Q2: Dialect = Dialect {
+    name: "q2",
+    version: "Q2 0.01",
+    claim: Claim::Probe(&["input.L1-N.voltage", "ups.type", "output.L1.current"]),
+    table: three_phase::q2,
+    initups: InitUps::Q2,
+    accepted: Some("ACK"),
+    rejected: None,
+    usb_vendor_gate: None,
+    nut_2_8_0: false,
+    init_vars: THREE,
+    vars: Q2_VARS,
+};
+/// Q6 three-phase units (upstream NUT, not in 2.8.0).
+pub static Q6: Dialect = Dialect {
+    name: "q6",
+    version: "Q6 0.01",
+    claim: Claim::Probe(&["input.L1-N.voltage", "ups.type", "output.L1.current"]),
+    table: three_phase::q6,
+    initups: InitUps::Q2,
+    accepted: Some("ACK"),
+    rejected: None,
+    usb_vendor_gate: None,
+    nut_2_8_0: false,
+    init_vars: THREE,
+    vars: Q2_VARS,
+};
+/// G-Tec (upstream NUT, not in 2.8.0).
+pub static GTEC: Dialect = Dialect {
+    name: "gtec",
+    version: "Gtec 0.01",
+    claim: Claim::Blazer,
+    table: three_phase::gtec,
+    initups: InitUps::Blazer,
+    accepted: Some("ACK"),
+    rejected: None,
+    usb_vendor_gate: None,
+    nut_2_8_0: false,
+    init_vars: &[],
+    vars: BLAZER_VARS,
 };
 
 /// Every dialect we implement, in NUT's autodetection order (the fallback
 /// `q1` last).
 pub fn all() -> &'static [&'static Dialect] {
-    static ALL: [&Dialect; 11] = [
+    static ALL: [&Dialect; 17] = [
         &VOLTRONIC_QS,
         &VOLTRONIC_QS_HEX,
         &MUSTEK,
@@ -225,6 +365,12 @@ pub fn all() -> &'static [&'static Dialect] {
         &ZINTO,
         &HUNNOX,
         &ABLEREX,
+        &INNOVART31,
+        &INNOVART33,
+        &INNOVATAE,
+        &Q2,
+        &Q6,
+        &GTEC,
         &Q1,
     ];
     &ALL
