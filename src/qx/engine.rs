@@ -205,6 +205,7 @@ pub struct Qx {
     prev_cmd: Option<String>,
     prev_answer: Vec<u8>,
     battvolt_considered: bool,
+    notes: HashMap<&'static str, String>,
     /// Messages NUT would log (kept for tests and the journal).
     pub log: Vec<String>,
 }
@@ -237,6 +238,7 @@ impl Qx {
             prev_cmd: None,
             prev_answer: Vec::new(),
             battvolt_considered: false,
+            notes: HashMap::new(),
             log: Vec::new(),
         }
     }
@@ -420,9 +422,28 @@ impl Qx {
         1
     }
 
+    /// NUT's alarm_set: only the buffer; `alarm_active` changes on commit.
     fn alarm_set(&mut self, a: &str) {
         self.alarms.push(a.to_string());
-        self.alarm_active = true;
+    }
+
+    /// The accepted values of a row: (ranges, enums) after filters.
+    fn rw_values(&self, idx: usize) -> (Vec<(i64, i64)>, Vec<String>) {
+        let it = &self.items[idx];
+        match &it.rw {
+            Rw::Range(r) => (r.clone(), vec![]),
+            Rw::Enum(e) => (vec![], e.clone()),
+            Rw::List(l) => {
+                let vals: Vec<String> =
+                    l.iter().filter(|(v, f)| f.is_none_or(|f| f(self, v))).map(|(v, _)| v.to_string()).collect();
+                if it.flags & item::RANGE != 0 {
+                    (vals.chunks(2).filter(|c| c.len() == 2).map(|c| (strtol(&c[0]), strtol(&c[1]))).collect(), vec![])
+                } else {
+                    (vec![], vals)
+                }
+            }
+            _ => (vec![], vec![]),
+        }
     }
 
     fn set_var_meta(&mut self, idx: usize) {
@@ -430,6 +451,7 @@ impl Qx {
         if it.flags & item::NONUT != 0 {
             return;
         }
+        let (ranges, enums) = self.rw_values(idx);
         let Some(v) = self.store.var_mut(it.var) else { return };
         v.rw = it.rw_flag;
         v.string = it.string_flag;
@@ -439,20 +461,16 @@ impl Qx {
             }
         }
         if it.flags & item::ENUM != 0 {
-            if let Rw::Enum(e) = &it.rw {
-                for x in e {
-                    if !v.enums.contains(x) {
-                        v.enums.push(x.clone());
-                    }
+            for x in enums {
+                if !v.enums.contains(&x) {
+                    v.enums.push(x);
                 }
             }
         }
         if it.flags & item::RANGE != 0 {
-            if let Rw::Range(r) = &it.rw {
-                for x in r {
-                    if !v.ranges.contains(x) {
-                        v.ranges.push(*x);
-                    }
+            for x in ranges {
+                if !v.ranges.contains(&x) {
+                    v.ranges.push(x);
                 }
             }
         }
@@ -916,11 +934,13 @@ impl Qx {
             if self.has_bit(Bit::Fsd) {
                 self.alarm_set("Shutdown imminent!");
             }
-            if self.alarm_active {
+            if !self.alarms.is_empty() {
                 let a = self.alarms.join(" ");
                 self.store.set("ups.alarm", &a);
+                self.alarm_active = true;
             } else {
                 self.store.del("ups.alarm");
+                self.alarm_active = false;
             }
         } else if !self.walk(t, Walk::Quick, now) {
             self.lost();
@@ -1071,10 +1091,7 @@ impl Qx {
             }
             let x = strtol(&value);
             let ranges: Vec<(i64, i64)> = if it.flags & item::NONUT != 0 {
-                match &it.rw {
-                    Rw::Range(r) => r.clone(),
-                    _ => vec![],
-                }
+                self.rw_values(idx).0
             } else {
                 match self.store.var(it.var) {
                     Some(v) => v.ranges.clone(),
@@ -1087,10 +1104,7 @@ impl Qx {
             }
         } else if it.flags & item::ENUM != 0 {
             let enums: Vec<String> = if it.flags & item::NONUT != 0 {
-                match &it.rw {
-                    Rw::Enum(e) => e.clone(),
-                    _ => vec![],
-                }
+                self.rw_values(idx).1
             } else {
                 match self.store.var(it.var) {
                     Some(v) => v.enums.clone(),
@@ -1457,6 +1471,26 @@ impl Qx {
             }
             None => false,
         }
+    }
+
+    /// Access for dialect modules: replace a row's settable values.
+    pub fn set_rw(&mut self, idx: usize, rw: Rw) {
+        self.items[idx].rw = rw;
+    }
+
+    /// Access for dialect modules: remember a value between rows.
+    pub fn note(&mut self, k: &'static str, v: &str) {
+        self.notes.insert(k, v.to_string());
+    }
+
+    /// Access for dialect modules: a remembered value.
+    pub fn noted(&self, k: &str) -> Option<&str> {
+        self.notes.get(k).map(|s| s.as_str())
+    }
+
+    /// Access for dialect modules: clear SKIP on a row.
+    pub fn unskip_row(&mut self, idx: usize) {
+        self.items[idx].flags &= !item::SKIP;
     }
 
     /// Access for dialect modules: set SKIP on a row.

@@ -31,7 +31,7 @@ pub const NONUT: u32 = 1024;
 pub const SKIP: u32 = 2048;
 
 /// Settable-value description of a row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Rw {
     /// Nothing.
     None,
@@ -41,7 +41,13 @@ pub enum Rw {
     Enum(Vec<String>),
     /// Maximum string length.
     StrLen(i64),
+    /// Candidate values, each kept only if its filter (if any) accepts it
+    /// for this device: read in pairs for RANGE, one by one for ENUM.
+    List(Vec<(&'static str, Option<RwFilter>)>),
 }
+
+/// Whether a candidate settable value applies to this device.
+pub type RwFilter = fn(&super::engine::Qx, &str) -> bool;
 
 /// A named conversion step, applied instead of the plain conversion.
 ///
@@ -214,6 +220,19 @@ impl Item {
         self
     }
 
+    /// Builder: candidate values with filters (sets the flag's meaning by
+    /// RANGE or ENUM in `flags`).
+    pub fn list(mut self, l: &[(&'static str, Option<RwFilter>)]) -> Item {
+        self.rw = Rw::List(l.to_vec());
+        self
+    }
+
+    /// Builder: an enumeration.
+    pub fn enums(mut self, e: &[&str]) -> Item {
+        self.rw = Rw::Enum(e.iter().map(|s| s.to_string()).collect());
+        self
+    }
+
     /// Builder: mark RW.
     pub fn rw(mut self) -> Item {
         self.rw_flag = true;
@@ -245,25 +264,36 @@ impl Item {
 /// `%02d`, `%s`); `None` for a format we do not know.
 pub fn format_num(fmt: &str, v: f64) -> Option<String> {
     let (prefix, spec, suffix) = split_directive(fmt)?;
-    let body = match spec.as_str() {
-        "s" => fmt_g(v),
-        s if s.ends_with('f') => {
-            let prec: usize = s.trim_start_matches('.').trim_end_matches('f').parse().unwrap_or(6);
-            format!("{v:.prec$}")
-        }
-        s if s.ends_with('d') || s.ends_with("ld") => {
-            let width = s.trim_end_matches('d').trim_end_matches('l');
-            let n = v as i64;
-            if let Some(w) = width.strip_prefix('0') {
-                let w: usize = w.parse().unwrap_or(0);
-                format!("{n:0w$}")
-            } else {
-                let w: usize = width.parse().unwrap_or(0);
-                format!("{n:w$}")
-            }
-        }
-        s if s.ends_with('x') || s.ends_with('X') => format!("{:x}", v as i64),
+    let conv = spec.chars().last()?;
+    let mut rest = &spec[..spec.len() - 1];
+    rest = rest.trim_end_matches('l');
+    let zero = rest.starts_with('0');
+    let left = rest.starts_with('-');
+    let flags_end = rest.find(|c: char| !"0-+ #".contains(c)).unwrap_or(rest.len());
+    let (width, prec) = match rest[flags_end..].split_once('.') {
+        Some((w, p)) => (w.parse::<usize>().unwrap_or(0), Some(p.parse::<usize>().unwrap_or(0))),
+        None => (rest[flags_end..].parse::<usize>().unwrap_or(0), None),
+    };
+    let body = match conv {
+        's' => fmt_g(v),
+        'f' => format!("{v:.*}", prec.unwrap_or(6)),
+        'd' | 'i' | 'u' => format!("{}", v as i64),
+        'x' => format!("{:x}", v as i64),
+        'X' => format!("{:X}", v as i64),
         _ => return None,
+    };
+    let body = if body.len() >= width {
+        body
+    } else if left {
+        format!("{body:<width$}")
+    } else if zero && conv != 's' {
+        let (sign, digits) = match body.strip_prefix('-') {
+            Some(d) => ("-", d.to_string()),
+            None => ("", body.clone()),
+        };
+        format!("{sign}{digits:0>w$}", w = width - sign.len())
+    } else {
+        format!("{body:>width$}")
     };
     Some(format!("{prefix}{body}{suffix}"))
 }
@@ -371,6 +401,12 @@ mod tests {
         assert_eq!(format_num("%.2f", 27.3).unwrap(), "27.30");
         assert_eq!(format_num("T%02d\r", 4.0).unwrap(), "T04\r");
         assert_eq!(format_num("BP%.0f\r", 1.0).unwrap(), "BP1\r");
+        assert_eq!(format_num("W0E%02.0f\r", 24.0).unwrap(), "W0E24\r");
+        assert_eq!(format_num("BATGN%02.0f\r", 4.0).unwrap(), "BATGN04\r");
+        assert_eq!(format_num("FREH%04.1f\r", 54.0).unwrap(), "FREH54.0\r");
+        assert_eq!(format_num("HEH%03.0f\r", 99.0).unwrap(), "HEH099\r");
+        assert_eq!(format_num("%03d", 0.0).unwrap(), "000");
+        assert_eq!(format_num("BATN%1.0f\r", 2.0).unwrap(), "BATN2\r");
         assert_eq!(format_str("S%sR0000\r", ".5"), "S.5R0000\r");
         assert_eq!(strtod(" 024.0"), 24.0);
         assert_eq!(strtod("12abc"), 12.0);

@@ -11,6 +11,7 @@ pub mod ablerex;
 pub mod bestups;
 pub mod blazer;
 pub mod three_phase;
+pub mod voltronic;
 pub mod voltronic_qs_hex;
 
 use super::item::Item;
@@ -83,6 +84,42 @@ const BLAZER_VARS: &[(&str, bool, &str)] = &[
 ];
 const LIGHT_VARS: &[(&str, bool, &str)] = &[("ignoresab", true, "Ignore 'Shutdown Active' bit in UPS status")];
 
+/// Voltronic Power (`QGS` + `QPI`).
+pub static VOLTRONIC: Dialect = Dialect {
+    name: "voltronic",
+    version: "Voltronic 0.06",
+    claim: Claim::Probe(&["input.voltage", "ups.firmware.aux"]),
+    table: voltronic::table,
+    initups: InitUps::None,
+    accepted: Some("ACK"),
+    rejected: Some(b"(NAK\r"),
+    usb_vendor_gate: None,
+    nut_2_8_0: true,
+    init_vars: &[],
+    vars: &[
+        ("reset_to_default", true, "Reset capability options and their limits to safe default values"),
+        ("bypass_alarm", false, "Alarm (BEEP!) at Bypass Mode [enabled/disabled]"),
+        ("battery_alarm", false, "Alarm (BEEP!) at Battery Mode [enabled/disabled]"),
+        ("bypass_when_off", false, "Bypass when the UPS is Off [enabled/disabled]"),
+        ("alarm_control", false, "Alarm (BEEP!) Control [enabled/disabled]"),
+        ("converter_mode", false, "Converter Mode [enabled/disabled]"),
+        ("eco_mode", false, "ECO Mode [enabled/disabled]"),
+        ("battery_open_status_check", false, "Battery Open Status Check [enabled/disabled]"),
+        ("bypass_forbidding", false, "Bypass not allowed (Bypass Forbidding) [enabled/disabled]"),
+        ("site_fault_detection", false, "Site fault detection [enabled/disabled]"),
+        ("advanced_eco_mode", false, "Advanced ECO Mode [enabled/disabled]"),
+        ("constant_phase_angle", false, "Constant Phase Angle Function [enabled/disabled]"),
+        ("limited_runtime_on_battery", false, "Limited runtime on battery mode [enabled/disabled]"),
+        ("max_bypass_volt", false, "Maximum voltage for Bypass Mode"),
+        ("min_bypass_volt", false, "Minimum voltage for Bypass Mode"),
+        ("max_bypass_freq", false, "Maximum frequency for Bypass Mode"),
+        ("min_bypass_freq", false, "Minimum frequency for Bypass Mode"),
+        ("work_range_type", false, "Device grid working range for P31 UPSes [Appliance/UPS]"),
+        ("output_phase_angle", false, "Change output phase angle to the provided value [000, 120, 180, 240]"),
+        ("battery_number", false, "Set number of batteries that make a pack to n (integer, 1-9)"),
+        ("testing", true, "If invoked the driver will exec also commands that still need testing"),
+    ],
+};
 /// Voltronic-QS (`M` -> `V`, then `QS`).
 pub static VOLTRONIC_QS: Dialect = Dialect {
     name: "voltronic-qs",
@@ -354,7 +391,8 @@ pub static GTEC: Dialect = Dialect {
 /// Every dialect we implement, in NUT's autodetection order (the fallback
 /// `q1` last).
 pub fn all() -> &'static [&'static Dialect] {
-    static ALL: [&Dialect; 17] = [
+    static ALL: [&Dialect; 18] = [
+        &VOLTRONIC,
         &VOLTRONIC_QS,
         &VOLTRONIC_QS_HEX,
         &MUSTEK,
