@@ -5,6 +5,11 @@
 //! the P.. commands to change them. Rows a protocol does not have start
 //! skipped and are enabled by the protocol or capability answers, as NUT
 //! 2.8.0's voltronic subdriver does.
+//!
+//! The unskip conditions are kept in the shape of the protocol notes they
+//! come from (one clause per protocol group), hence the lint allowances.
+
+#![allow(clippy::nonminimal_bool, clippy::collapsible_match)]
 
 use crate::qx::engine::{Bit, Qx, DEFAULT_OFFDELAY, DEFAULT_ONDELAY};
 use crate::qx::item::{self as it, all_in, format_num, format_str, strtod, strtol, Item, Pre, Rw, RwFilter};
