@@ -542,7 +542,7 @@ fn voltronic() {
         // NUT 2.8.0 sends the index of the angle in its list (PPD001 for
         // 120), not the angle the vectors show; kept as NUT does it.
         if v.command == b"PPD120\r" {
-            assert!(sent.contains(&b"PPD001\r".to_vec()), "PPD001 expected");
+            assert!(sent.contains(b"PPD001\r".as_slice()), "PPD001 expected");
             continue;
         }
         if !sent.contains(&v.command.to_ascii_uppercase()) {
