@@ -17,11 +17,16 @@
 //! and call one `run` function here. See `ARCHITECTURE.md` for the process
 //! model and how data flows from a device to a shutdown decision.
 
+pub mod cli;
+pub mod client;
 pub mod config;
+pub mod driver;
 pub mod logging;
 pub mod model;
+pub mod monitor;
 pub mod proto;
 pub mod qx;
+pub mod sched;
 pub mod systemd;
 
 /// The version we report (`server.version`, `driver.version`, `-V`).

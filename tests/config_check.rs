@@ -178,7 +178,7 @@ fn world_readable_secrets_warn_at_1_1() {
     for f in ["upsd.conf", "upsd.users", "upsmon.conf"] {
         assert!(
             err.contains(&format!(
-                "d/{f}:1:1: warning: file is world readable (mode 0604; hope you don't have passwords there): use 0640 root:nut"
+                "d/{f}:1:1: warning: file is world readable (mode 0604); it may hold passwords: use 0640 root:nut"
             )),
             "{err}"
         );

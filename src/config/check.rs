@@ -63,7 +63,7 @@ fn perms(path: &Path, out: &mut Vec<Diagnostic>) {
                 path,
                 START,
                 format!(
-                    "file is world readable (mode {:04o}; hope you don't have passwords there): use 0640 root:nut",
+                    "file is world readable (mode {:04o}); it may hold passwords: use 0640 root:nut",
                     mode & 0o7777
                 ),
             ));

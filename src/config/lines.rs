@@ -10,9 +10,20 @@ use crate::proto::words::{tokenize, Line, Word};
 /// and comment lines are left out too.
 pub(crate) fn lines(input: &[u8], sink: &mut Sink<'_>) -> Vec<Line> {
     let mut out = Vec::new();
+    // where each physical line starts, to name the dropped byte
+    let starts: Vec<usize> =
+        std::iter::once(0).chain(input.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1)).collect();
+    let byte_at = |p: crate::proto::words::Pos| {
+        let at = starts.get(p.line as usize - 1)? + p.col as usize - 1;
+        input.get(at).copied()
+    };
     for line in tokenize(input) {
         if let Some(pos) = line.dropped_byte {
-            sink.warn(pos, "byte outside printable ASCII dropped (NUT keeps only 0x20-0x7F)");
+            let msg = match byte_at(pos) {
+                Some(b) => format!("discarding invalid character (0x{b:02x}): NUT keeps only printable ASCII"),
+                None => "discarding invalid character: NUT keeps only printable ASCII".to_string(),
+            };
+            sink.warn(pos, msg);
         }
         if let Some(pos) = line.limit_hit {
             sink.warn(pos, "line exceeds NUT's limits (32 words, 512 bytes a word); the excess was dropped");

@@ -332,6 +332,13 @@ impl UpsConf {
         self.globals.iter().rev().find(|e| e.key == key)
     }
 
+    /// What a driver uses for `key` in section `name`: the section's last
+    /// entry, else the last global one (for keys valid in both places, such
+    /// as `pollinterval`, `user`, `synchronous`, `debug_min`).
+    pub fn setting(&self, name: &str, key: &str) -> Option<&Entry> {
+        self.section(name).and_then(|s| s.get(key)).or_else(|| self.global_entry(key))
+    }
+
     /// The sections upsd would serve: the complete ones (driver and port);
     /// of names equal case-insensitively upsd keeps the *last* one (it
     /// builds its list newest-first), and so does this.
@@ -356,6 +363,11 @@ impl UpsConf {
         for s in &self.sections {
             if s.is_complete() {
                 complete.push(s);
+            } else if s.entries.is_empty() {
+                // NUT never even lists a section without keys
+                if !s.name.is_empty() {
+                    sink.warn(s.pos, format!("section [{}] has no settings; upsd and the drivers ignore it", s.name));
+                }
             } else {
                 let missing = match (s.driver().is_some(), s.port().is_some()) {
                     (false, false) => "driver and port",
@@ -612,6 +624,10 @@ mod tests {
         assert_eq!(c.section("a").unwrap().port(), Some("3"));
         assert_eq!(c.section("a").unwrap().entries.len(), 3);
         assert!(c.section("A").is_none());
+        let (c, _) = parse("pollinterval = 5\nuser = nut\n[a]\npollinterval = 1\n");
+        assert_eq!(c.setting("a", "pollinterval").and_then(Entry::value), Some("1"));
+        assert_eq!(c.setting("a", "user").and_then(Entry::value), Some("nut"));
+        assert!(c.setting("a", "group").is_none());
         assert_eq!(c.section_ci("A").unwrap().name, "a");
     }
 

@@ -239,7 +239,8 @@ fn upsmon_role(conf: &mut UsersConf, cur: Option<usize>, role: &Word, sink: &mut
 
 fn setting(conf: &mut UsersConf, cur: Option<usize>, var: &Word, vals: &[&Word], sink: &mut Sink<'_>) {
     let Some(i) = cur else {
-        sink.warn(var.pos, format!("Ignoring {} definition outside user section", var.text));
+        // NUT drops these silently (no user yet); say so.
+        sink.warn(var.pos, format!("'{}' before the first [user] section is ignored", var.text));
         return;
     };
     let name = var.text.to_ascii_lowercase();
@@ -323,7 +324,7 @@ mod tests {
         assert_eq!(
             d,
             [
-                "upsd.users:1:1: warning: Ignoring password definition outside user section",
+                "upsd.users:1:1: warning: 'password' before the first [user] section is ignored",
                 "upsd.users:4:12: warning: Ignoring duplicate password for a",
                 "upsd.users:7:1: warning: Ignoring duplicate user a",
                 "upsd.users:10:1: warning: line starting with 'user' (old upsd.users format) is ignored",
