@@ -16,6 +16,7 @@ pub fn commands() -> Vec<clap::Command> {
         crate::client::upsrw::Args::command(),
         crate::client::upscmd::Args::command(),
         crate::client::upslog::Args::command(),
+        crate::server::cli::Args::command(),
     ]
 }
 

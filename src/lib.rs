@@ -27,6 +27,7 @@ pub mod monitor;
 pub mod proto;
 pub mod qx;
 pub mod sched;
+pub mod server;
 pub mod systemd;
 
 /// The version we report (`server.version`, `driver.version`, `-V`).
