@@ -246,14 +246,20 @@ fn ablerex_and_phoenixtec_reports() {
     check(Subdriver::Phoenixtec, Some("megatec"), &[]);
 }
 
+/// Every device of our table is in the shared table the udev rules are
+/// generated from (data/usb-devices.toml), as a nutdrv_qx device — but
+/// 0925:1234, which NUT 2.8.0 gives to richcomm_usb (newer NUT's armac
+/// subdriver claims it too; its udev rule is the same either way).
 #[test]
-fn id_table_covers_every_subdriver() {
+fn id_table_covers_every_subdriver_and_feeds_udev() {
     for (name, sd) in Subdriver::ALL {
         assert!(USB_IDS.iter().any(|u| u.subdriver == sd), "{name} has no USB ID");
     }
-    let toml = include_str!("../data/usb/nutdrv_qx.toml");
+    let toml = include_str!("../data/usb-devices.toml");
     for u in USB_IDS {
-        let needle = format!("vendor = \"{:04x}\"\nproduct = \"{:04x}\"", u.vendor, u.product);
-        assert!(toml.contains(&needle), "data/usb/nutdrv_qx.toml lacks {needle}");
+        let (v, p) = (format!("{:04x}", u.vendor), format!("{:04x}", u.product));
+        let driver = if (u.vendor, u.product) == (0x0925, 0x1234) { "richcomm_usb" } else { "nutdrv_qx" };
+        let needle = format!("vendor = \"{v}\"\nproduct = \"{p}\"\ndriver = \"{driver}\"");
+        assert!(toml.contains(&needle), "data/usb-devices.toml lacks {v}:{p} ({driver})");
     }
 }
