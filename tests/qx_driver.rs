@@ -112,3 +112,35 @@ fn behind_debian_upsd_same_data_commands_and_sets() {
     assert_eq!(ours.get("ups.delay.shutdown").map(String::as_str), Some("120"));
     assert_eq!(ours, nut, "upsc differences after the sets:\n{}", diff(&ours, &nut));
 }
+
+/// Our driver behind Debian's upsd with the cable pulled: upsd reports the
+/// data stale; with the cable back the driver reopens the port and the data
+/// is fresh again.
+#[test]
+fn cable_pulled_and_back_behind_upsd() {
+    require_debian_nut();
+    let d = TempDir::new("drv-cable");
+    let mut sim = Sim::start(&d.0, megatec_answers());
+    let mut bed = Scratch::new("qx-cable");
+    bed.write(
+        "ups.conf",
+        format!("[ours]\n\tdriver = nutdrv_qx\n\tport = {}\n\tpollinterval = 1\n", sim.host().display()),
+    );
+    bed.start_debian_upsd("");
+    bed.start_our_driver("nutdrv_qx", "ours", &[]);
+    let out = bed.upsc_ready("ours");
+    assert!(out.contains("ups.status: OL"), "{out}");
+    sim.pull_cable();
+    wait_within(
+        Duration::from_secs(30),
+        || String::from_utf8_lossy(&bed.upsc("ours").stderr).contains("Data stale"),
+        "upsd to report the data stale",
+    );
+    sim.plug_cable();
+    sim.answer("Q1", b"(000.0 140.0 229.9 021 50.1 23.0 29.0 10001001\r");
+    wait_within(
+        Duration::from_secs(60),
+        || String::from_utf8_lossy(&bed.upsc("ours").stdout).contains("ups.status: OB"),
+        "fresh data (on battery) after the cable is back",
+    );
+}
