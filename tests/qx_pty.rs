@@ -268,3 +268,41 @@ fn side_by_side_with_debian_voltronic_variants() {
     }
     assert!(failures.is_empty(), "differences with Debian's nutdrv_qx:\n{failures}");
 }
+
+/// battery.charge and battery.runtime estimated from `runtimecal`,
+/// `chargetime` and `idleload` (on line and on battery), side by side with
+/// Debian's driver after full updates.
+#[test]
+fn side_by_side_with_debian_runtime_estimation() {
+    let mut failures = String::new();
+    for (n, q1) in [
+        b"(230.4 140.0 229.9 021 50.1 27.3 29.0 00001001\r".as_slice(),
+        b"(000.0 140.0 229.9 047 50.1 24.1 29.0 10001001\r".as_slice(),
+        b"(000.0 140.0 229.9 005 50.1 22.0 29.0 11001001\r".as_slice(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut answers = megatec_answers();
+        answers.insert("Q1".into(), q1.to_vec());
+        let dir = TempDir::new(&format!("sbs-rt{n}"));
+        let sim = Sim::start(&dir.0, answers);
+        let conf = "\tprotocol = megatec\n\tpollfreq = -1\n\truntimecal = 240,100,720,50\n\tchargetime = 28800\n\tidleload = 10\n";
+        let nut = device_vars(&nut_dump_after(&sim.host(), &dir.0, conf, 2));
+        let p = HashMap::from([
+            ("protocol".into(), "megatec".to_string()),
+            ("pollfreq".into(), "-1".to_string()),
+            ("runtimecal".into(), "240,100,720,50".to_string()),
+            ("chargetime".into(), "28800".to_string()),
+            ("idleload".into(), "10".to_string()),
+        ]);
+        let (mut q, mut t) = ours(&sim.host(), p);
+        assert!(q.update(&mut t, Instant::now()));
+        let got = device_vars(&q.store.dump());
+        assert!(nut.contains_key("battery.runtime"), "NUT estimated no runtime: {nut:?}");
+        if got != nut {
+            failures.push_str(&format!("case {n}:\n{}", diff(&got, &nut)));
+        }
+    }
+    assert!(failures.is_empty(), "differences with Debian's nutdrv_qx:\n{failures}");
+}
