@@ -25,6 +25,7 @@ pub mod logging;
 pub mod model;
 pub mod monitor;
 pub mod proto;
+pub mod qx;
 pub mod sched;
 pub mod server;
 pub mod systemd;

@@ -25,6 +25,7 @@ pub mod cli;
 pub mod core;
 pub mod datafile;
 pub mod dummy;
+pub mod nutdrv_qx;
 pub mod params;
 pub mod repeater;
 pub mod server;
@@ -128,9 +129,10 @@ pub trait Driver: Send + 'static {
 pub fn lookup(name: &str) -> Option<Box<dyn Driver>> {
     match name {
         "dummy-ups" => Some(Box::new(dummy::DummyUps::default())),
+        "nutdrv_qx" => Some(Box::new(nutdrv_qx::NutdrvQx::default())),
         _ => None,
     }
 }
 
 /// The program names of the drivers this executable holds.
-pub const DRIVERS: &[&str] = &["dummy-ups"];
+pub const DRIVERS: &[&str] = &["dummy-ups", "nutdrv_qx"];
