@@ -1,6 +1,7 @@
 //! dummy-ups as a repeater (`port = ups@host:port`) of a UPS served by
-//! Debian's upsd and dummy-ups: the same data, SET and INSTCMD forwarded
-//! with the remote's result codes, and the remote's staleness kept.
+//! Debian's dummy-ups through Debian's upsd, and through ours: the same
+//! data, SET and INSTCMD forwarded with the remote's result codes, and the
+//! remote's staleness kept.
 
 mod common;
 
@@ -29,7 +30,18 @@ fn eventually(limit: Duration, what: &str, mut f: impl FnMut() -> Option<String>
 }
 
 #[test]
-fn repeater_mirrors_forwards_and_keeps_staleness() {
+fn repeater_of_debian_upsd() {
+    scenario(false);
+}
+
+#[test]
+fn repeater_of_our_upsd() {
+    scenario(true);
+}
+
+/// The remote and the repeater are both served by one upsd (Debian's or
+/// ours); the repeater reads the remote through it.
+fn scenario(our_upsd: bool) {
     require_debian_nut();
     let mut bed = Scratch::new("repeater");
     let port = free_port();
@@ -42,7 +54,12 @@ fn repeater_mirrors_forwards_and_keeps_staleness() {
         ),
     );
     let remote = bed.start_debian_driver("dummy-ups", "remote");
-    bed.start_debian_upsd_on(port, "");
+    if our_upsd {
+        bed.start_our_upsd(port, "");
+        bed.port = port;
+    } else {
+        bed.start_debian_upsd_on(port, "");
+    }
     bed.start_our_driver("dummy-ups", "rep", &[]);
 
     // the same variables and values, driver.* aside

@@ -390,6 +390,27 @@ impl Scratch {
         port
     }
 
+    /// Starts our upsd on `port`, serving the same ups.conf and driver
+    /// sockets as the bed but from a config directory of its own
+    /// (`<bed>/ours-upsd`), so that it can run beside Debian's upsd.
+    pub fn start_our_upsd(&mut self, port: u16, extra_users: &str) -> u16 {
+        let conf = self.dir.join("ours-upsd");
+        std::fs::create_dir_all(&conf).expect("mkdir");
+        std::fs::copy(self.dir.join("ups.conf"), conf.join("ups.conf")).expect("copy ups.conf");
+        std::fs::write(conf.join("upsd.conf"), format!("LISTEN 127.0.0.1 {port}\nMAXAGE 15\n")).unwrap();
+        std::fs::write(
+            conf.join("upsd.users"),
+            format!("[admin]\n\tpassword = secret\n\tactions = SET\n\tinstcmds = ALL\n{extra_users}"),
+        )
+        .unwrap();
+        let mut c = self.command(env!("CARGO_BIN_EXE_upsd"));
+        let log = std::fs::File::create(self.dir.join("our-upsd.log")).expect("log");
+        c.env("NUT_CONFPATH", &conf).args(["-F", "-u", "root"]).stdout(Stdio::null()).stderr(log);
+        self.spawn("our upsd", c);
+        wait_within(Duration::from_secs(10), || TcpStream::connect(("127.0.0.1", port)).is_ok(), "our upsd to listen");
+        port
+    }
+
     /// Starts Debian's driver for a section (`-F -u root`), waiting for its
     /// socket.
     pub fn start_debian_driver(&mut self, driver: &str, ups: &str) -> u32 {
@@ -426,8 +447,13 @@ impl Scratch {
 
     /// Runs Debian's `upsc <ups>@127.0.0.1:<port>`.
     pub fn upsc(&self, ups: &str) -> Output {
+        self.upsc_at(ups, self.port)
+    }
+
+    /// Runs Debian's `upsc` against the upsd on `port`.
+    pub fn upsc_at(&self, ups: &str, port: u16) -> Output {
         Command::new("/usr/bin/upsc")
-            .arg(format!("{ups}@127.0.0.1:{}", self.port))
+            .arg(format!("{ups}@127.0.0.1:{port}"))
             .stdin(Stdio::null())
             .output()
             .expect("run upsc")
@@ -436,9 +462,14 @@ impl Scratch {
     /// `upsc` once it answers with data (retrying while the driver is not
     /// connected yet or upsd still has only `WAIT`).
     pub fn upsc_ready(&self, ups: &str) -> String {
+        self.upsc_ready_at(ups, self.port)
+    }
+
+    /// [`upsc_ready`](Self::upsc_ready) against the upsd on `port`.
+    pub fn upsc_ready_at(&self, ups: &str, port: u16) -> String {
         let t0 = Instant::now();
         loop {
-            let o = self.upsc(ups);
+            let o = self.upsc_at(ups, port);
             let out = String::from_utf8_lossy(&o.stdout).into_owned();
             if o.status.success() && !out.contains("ups.status: WAIT") && out.contains("driver.name:") {
                 return out;
