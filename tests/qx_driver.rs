@@ -3,15 +3,16 @@
 //! Debian's upsd (upsc output, instant commands and sets reaching the
 //! device as the same Megatec commands).
 
-mod common;
 mod qx_sim;
+#[path = "common/refnut.rs"]
+mod refnut;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use common::refnut::{require_debian_nut, wait_within, Scratch};
 use qx_sim::{megatec_answers, Sim, TempDir};
+use refnut::{require_debian_nut, wait_within, Scratch};
 
 fn vars(dump: &str) -> BTreeMap<String, String> {
     dump.lines()
