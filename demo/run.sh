@@ -14,10 +14,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}/debug
 
-if [ -z "${DEMO_DRIVER:-}${DEMO_UPSD:-}${DEMO_UPSMON:-}" ] || [ ! -x "$target/upsc" ]; then
-    echo "Building (debug) ..."
-    (cd "$root" && cargo build --quiet --bin nut-driver --bin upsd --bin upsmon --bin upsc)
-fi
+# Build what is not overridden (a no-op when up to date).
+bins=(--bin upsc)
+[ -n "${DEMO_DRIVER:-}" ] || bins+=(--bin nut-driver)
+[ -n "${DEMO_UPSD:-}" ] || bins+=(--bin upsd)
+[ -n "${DEMO_UPSMON:-}" ] || bins+=(--bin upsmon)
+echo "Building ${bins[*]} (debug; the first time takes a few minutes) ..."
+(cd "$root" && cargo build --quiet "${bins[@]}")
 driver=${DEMO_DRIVER:-$target/nut-driver}
 upsd=${DEMO_UPSD:-$target/upsd}
 upsmon=${DEMO_UPSMON:-$target/upsmon}
@@ -119,7 +122,7 @@ for _ in $(seq 1 100); do [ -S "$dir/dummy-ups-demo" ] && break; sleep 0.05; don
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
 "$upsmon" -F "${asuser[@]}" > "$dir/upsmon.log" 2>&1 & pids+=($!)
 
-echo "  time   ups.status       charge runtime  | upsmon"
+echo "  time   ups.status         charge runtime  | upsmon notifications"
 last=
 shown=0
 deadline=$(( $(date +%s) + 40 ))
@@ -128,7 +131,7 @@ while [ ! -e "$dir/shutdown.ran" ] && [ "$(date +%s)" -lt "$deadline" ]; do
     st=$("$upsc" "demo@127.0.0.1:$port" ups.status 2>/dev/null || echo "?")
     ch=$("$upsc" "demo@127.0.0.1:$port" battery.charge 2>/dev/null || echo "?")
     rt=$("$upsc" "demo@127.0.0.1:$port" battery.runtime 2>/dev/null || echo "?")
-    line=$(printf "%-16s %5s%% %6ss" "$st" "$ch" "$rt")
+    line=$(printf "%-18s %5s%% %6ss" "$st" "$ch" "$rt")
     if [ "$line" != "$last" ]; then
         echo "$(rel "$now")  $line  |"
         last=$line
@@ -137,7 +140,7 @@ while [ ! -e "$dir/shutdown.ran" ] && [ "$(date +%s)" -lt "$deadline" ]; do
         n=$(wc -l < "$dir/notify.log")
         if [ "$n" -gt "$shown" ]; then
             tail -n +$((shown + 1)) "$dir/notify.log" | head -n $((n - shown)) | while read -r t type msg; do
-                printf "%s  %-40s |  %-8s %s\n" "$(rel "$t")" "" "$type" "$msg"
+                printf "%s  %-34s |  %-8s %s\n" "$(rel "$t")" "" "$type" "$msg"
             done
             shown=$n
         fi
@@ -153,7 +156,7 @@ fi
 sleep 0.3
 if [ -e "$dir/notify.log" ]; then
     tail -n +$((shown + 1)) "$dir/notify.log" | while read -r t type msg; do
-        printf "%s  %-40s |  %-8s %s\n" "$(rel "$t")" "" "$type" "$msg"
+        printf "%s  %-34s |  %-8s %s\n" "$(rel "$t")" "" "$type" "$msg"
     done
 fi
 ran=$(cat "$dir/shutdown.ran")

@@ -25,7 +25,9 @@ pub mod logging;
 pub mod model;
 pub mod monitor;
 pub mod proto;
+pub mod qx;
 pub mod sched;
+pub mod server;
 pub mod systemd;
 
 /// The version we report (`server.version`, `driver.version`, `-V`).

@@ -118,11 +118,6 @@ macro_rules! ci_name {
                 &self.0
             }
         }
-        impl std::borrow::Borrow<str> for $name {
-            fn borrow(&self) -> &str {
-                &self.0
-            }
-        }
     };
 }
 
@@ -478,6 +473,18 @@ mod tests {
         assert!(UpsName::new("").is_err());
         assert!(UpsName::new("a\u{e9}").is_err());
         assert!(VarName::new("SERVER.info").unwrap().is_server());
+    }
+
+    /// Regression: the names once implemented `Borrow<str>`, whose
+    /// case-sensitive order disagrees with theirs, so `map.get("Mixed")`
+    /// missed entries. Lookups go through the name type.
+    #[test]
+    fn map_lookups_ignore_case() {
+        let mut m = std::collections::BTreeMap::new();
+        m.insert(VarName::new("Battery.Charge").unwrap(), 1);
+        m.insert(VarName::new("ups.status").unwrap(), 2);
+        assert_eq!(m.get(&VarName::new("battery.charge").unwrap()), Some(&1));
+        assert_eq!(m.get(&VarName::new("UPS.STATUS").unwrap()), Some(&2));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Every dump of the DDL corpus (`tests/data/ddl`, 394 `.dev` files) is
 //! served by our dummy-ups exactly as by Debian's dummy-ups 2.8.0: for
 //! each dump, Debian's `upsc` through Debian's upsd shows the same
-//! variables and values for both drivers. The only line allowed to differ
-//! is `driver.version` (the suite's version, not NUT's).
+//! variables and values for both drivers, and so does our upsd (serving
+//! the same driver sockets beside Debian's). The only line allowed to
+//! differ is `driver.version` (the suite's version, not NUT's).
 //!
 //! Dumps run in batches: one ups.conf with a Debian and an our section per
 //! dump, one upsd for the batch. Every section says `synchronous = yes`:
@@ -93,14 +94,26 @@ fn every_dump_is_served_like_debian_dummy_ups() {
             bed.wait_socket("dummy-ups", &format!("our{i:03}"));
         }
         bed.start_debian_upsd("");
+        let our_port = bed.start_our_upsd(common::refnut::free_port(), "");
         for (i, p) in chunk.iter().enumerate() {
+            // the reference: Debian's driver through Debian's upsd
             let theirs = bed.upsc_ready(&format!("ref{i:03}"));
-            let ours = bed.upsc_ready(&format!("our{i:03}"));
-            let (a, o) = (comparable(&theirs), comparable(&ours));
-            if a == o {
+            let a = comparable(&theirs);
+            let mut same = true;
+            for (what, ups, port) in [
+                ("our driver, Debian's upsd", format!("our{i:03}"), bed.port),
+                ("our driver, our upsd", format!("our{i:03}"), our_port),
+                ("Debian's driver, our upsd", format!("ref{i:03}"), our_port),
+            ] {
+                let got = bed.upsc_ready_at(&ups, port);
+                let o = comparable(&got);
+                if a != o {
+                    same = false;
+                    failures.push(format!("{} ({what}):\n{}", p.display(), diff(&a, &o)));
+                }
+            }
+            if same {
                 identical += 1;
-            } else {
-                failures.push(format!("{}:\n{}", p.display(), diff(&a, &o)));
             }
         }
     }

@@ -255,6 +255,11 @@ fn unknown_keys_exit_nonzero_with_position() {
     let o = run_driver(&bed, &["-a", "u", "-F", "-u", "root"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("UPS [u] is for driver usbhid-ups, but I'm dummy-ups!"));
+    // a data file that is not there at start is fatal, as in NUT
+    bed.write("ups.conf", "[u]\n\tdriver = dummy-ups\n\tport = missing.dev\n");
+    let o = run_driver(&bed, &["-a", "u", "-F", "-u", "root"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Can't open dummy-ups definition file"));
 }
 
 #[test]
@@ -323,4 +328,47 @@ fn background_by_default_and_pid_file() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     wait_within(Duration::from_secs(5), || !pidfile.exists() && !bed.dir.join("dummy-ups-u").exists(), "driver exit");
     let _ = &mut bed;
+}
+
+#[test]
+fn control_commands_reload_and_exit() {
+    let mut bed = Scratch::new("ctl");
+    bed.write("x.dev", "ups.load: 5\n");
+    bed.write("y.dev", "ups.load: 6\n");
+    bed.write("ups.conf", "[u]\n\tdriver = dummy-ups\n\tport = x.dev\n\tpollinterval = 2\n");
+    let pid = bed.start_our_driver("dummy-ups", "u", &[]);
+    let mut s = Sock::connect(&bed, "dummy-ups-u");
+    s.send("DUMPALL");
+    s.until("DUMPDONE", Duration::from_secs(5));
+    // a new poll interval applies at once
+    bed.write("ups.conf", "[u]\n\tdriver = dummy-ups\n\tport = x.dev\n\tpollinterval = 1\n");
+    let o = run_driver(&bed, &["-a", "u", "-c", "reload"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    s.until(r#"SETINFO driver.parameter.pollinterval "1""#, Duration::from_secs(2));
+    // a new port needs a restart: reload-or-error says so
+    bed.write("ups.conf", "[u]\n\tdriver = dummy-ups\n\tport = y.dev\n\tpollinterval = 1\n");
+    let o = run_driver(&bed, &["-a", "u", "-c", "reload-or-error"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("code 3"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(bed.running(pid));
+    // reload-or-exit exits (status 128 + SIGUSR1) so that systemd restarts it
+    let o = run_driver(&bed, &["-a", "u", "-c", "reload-or-exit"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    wait_within(Duration::from_secs(5), || !bed.running(pid), "driver exit");
+    let st = bed.stop(pid).expect("status");
+    assert_eq!(st.code(), Some(138));
+}
+
+#[test]
+fn dump_reaches_a_peer_that_half_closed() {
+    // `echo DUMPALL | socat - UNIX-CONNECT:…` shuts its side down at once
+    let bed = bed_with_dummy("dummy.dev", DUMMY_DEV, "");
+    let mut s = UnixStream::connect(bed.dir.join("dummy-ups-dummy")).unwrap();
+    s.write_all(b"DUMPALL\n").unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut all = String::new();
+    std::io::Read::read_to_string(&mut s, &mut all).unwrap();
+    assert_eq!(all.lines().count(), golden_dump().len(), "{all}");
+    assert!(all.ends_with("DATAOK\nDUMPDONE\n"));
 }

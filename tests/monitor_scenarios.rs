@@ -4,11 +4,10 @@
 //! when SHUTDOWNCMD runs (never before it should, never later than a
 //! second after it should) and which notifications came.
 //!
-//! Every scenario runs with our upsmon and with Debian's (NUT 2.8.0)
-//! against the same upsd; the upsd and the driver are parameters
-//! (`NUT_TEST_UPSD`, `NUT_TEST_DRIVER`, default Debian's), so the same
-//! scenarios run against ours. Debian's NUT must be installed: the tests
-//! fail loudly without it.
+//! Every scenario runs four ways: our upsmon and Debian's (NUT 2.8.0),
+//! each against Debian's dummy-ups + upsd and against ours, with the same
+//! assertions. Debian's NUT must be installed: the tests fail loudly
+//! without it.
 //!
 //! The moment a UPS "has" a state is measured at the wire: a poller
 //! asks upsd for `ups.status` every 50 ms on its own connection.
@@ -46,12 +45,40 @@ fn require(path: &Path) -> PathBuf {
     path.to_path_buf()
 }
 
-fn upsd_bin() -> PathBuf {
-    require(Path::new(&std::env::var("NUT_TEST_UPSD").unwrap_or_else(|_| DEBIAN_UPSD.into())))
+/// Whose driver and upsd serve the scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Server {
+    /// Debian's dummy-ups and upsd (or `NUT_TEST_DRIVER`/`NUT_TEST_UPSD`).
+    Debian,
+    /// Ours: `nut-driver` as dummy-ups, and `upsd`.
+    Ours,
 }
 
-fn driver_bin() -> PathBuf {
-    require(Path::new(&std::env::var("NUT_TEST_DRIVER").unwrap_or_else(|_| DEBIAN_DRIVER.into())))
+impl Server {
+    fn upsd(self) -> PathBuf {
+        match self {
+            Server::Debian => {
+                require(Path::new(&std::env::var("NUT_TEST_UPSD").unwrap_or_else(|_| DEBIAN_UPSD.into())))
+            }
+            Server::Ours => PathBuf::from(env!("CARGO_BIN_EXE_upsd")),
+        }
+    }
+
+    /// The driver, named dummy-ups (our multi-call driver needs the name).
+    fn driver(self, dir: &Path) -> PathBuf {
+        match self {
+            Server::Debian => {
+                require(Path::new(&std::env::var("NUT_TEST_DRIVER").unwrap_or_else(|_| DEBIAN_DRIVER.into())))
+            }
+            Server::Ours => {
+                let link = dir.join("dummy-ups");
+                if !link.exists() {
+                    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_nut-driver"), &link).unwrap();
+                }
+                link
+            }
+        }
+    }
 }
 
 /// Which upsmon runs.
@@ -201,13 +228,14 @@ impl Drop for Poller {
 struct Stack {
     dir: PathBuf,
     port: u16,
+    server: Server,
     drivers: Vec<(String, Proc)>,
     upsd: Option<Proc>,
 }
 
 impl Stack {
     /// One dummy-ups per `(ups, seq file)`.
-    fn start(tag: &str, upses: &[(&str, &str)]) -> Stack {
+    fn start(tag: &str, server: Server, upses: &[(&str, &str)]) -> Stack {
         let dir = std::env::temp_dir().join(format!("nut-scn-{tag}-{}-{}", std::process::id(), free_port()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -224,9 +252,9 @@ impl Stack {
             "[mon]\n  password = pass\n  upsmon primary\n[sec]\n  password = pass\n  upsmon secondary\n",
         )
         .unwrap();
-        let mut st = Stack { dir, port, drivers: Vec::new(), upsd: None };
+        let mut st = Stack { dir, port, server, drivers: Vec::new(), upsd: None };
         for (ups, _) in upses {
-            let mut c = Command::new(driver_bin());
+            let mut c = Command::new(server.driver(&st.dir));
             c.args(["-a", ups, "-F", "-u", "root"]);
             st.env(&mut c);
             let p = Proc::spawn(&format!("driver {ups}"), c, &st.dir.join(format!("driver-{ups}.log")));
@@ -237,7 +265,7 @@ impl Stack {
             let sock = st.dir.join(format!("dummy-ups-{ups}"));
             wait_for(|| sock.exists(), 10.0, &format!("driver socket {}", sock.display()));
         }
-        let mut c = Command::new(upsd_bin());
+        let mut c = Command::new(server.upsd());
         c.args(["-F", "-u", "root"]);
         st.env(&mut c);
         st.upsd = Some(Proc::spawn("upsd", c, &st.dir.join("upsd.log")));
@@ -339,6 +367,7 @@ impl Upsmon {
             c.args(["-P", "999999"]);
         }
         c.env("NUT_CONFPATH", &dir).env("NUT_STATEPATH", &dir).env("NUT_ALTPIDPATH", &dir);
+        c.env("PATH", quiet_path(&st.dir));
         let proc = Proc::spawn(&format!("upsmon {name}"), c, &dir.join("upsmon.log"));
         Upsmon { which, name: name.to_string(), dir, proc }
     }
@@ -361,6 +390,20 @@ impl Upsmon {
     fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("upsmon.log")).unwrap_or_default()
     }
+}
+
+/// A PATH whose `wall` only records: NUT's upsmon walls "Executing
+/// automatic power-fail shutdown" unconditionally, and tests must not
+/// write on the terminals of this machine.
+fn quiet_path(stack_dir: &Path) -> String {
+    let bin = stack_dir.join("quiet-bin");
+    if !bin.join("wall").exists() {
+        std::fs::create_dir_all(&bin).unwrap();
+        let w = bin.join("wall");
+        std::fs::write(&w, format!("#!/bin/sh\ncat >> {}/wall.log\n", stack_dir.display())).unwrap();
+        Command::new("chmod").arg("+x").arg(&w).status().unwrap();
+    }
+    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into()))
 }
 
 /// `(time, upsmon name, type, ups)` from the notify log.
@@ -434,8 +477,8 @@ fn assert_window(what: &str, t: f64, earliest: f64, latest: f64) {
     );
 }
 
-fn report(scenario: &str, which: Which, what: &str, delay: f64) {
-    eprintln!("MEASURE scenario={scenario} upsmon={which:?} upsd={} {what}={delay:.3}s", upsd_bin().display());
+fn report(st: &Stack, scenario: &str, which: Which, what: &str, delay: f64) {
+    eprintln!("MEASURE scenario={scenario} upsmon={which:?} server={:?} {what}={delay:.3}s", st.server);
 }
 
 fn context(st: &Stack, polls: &Poller, mons: &[&Upsmon]) -> String {
@@ -455,16 +498,16 @@ fn context(st: &Stack, polls: &Poller, mons: &[&Upsmon]) -> String {
 
 /// OL → OB → OB LB: a lone primary sets FSD and shuts down FINALDELAY
 /// after it sees LB.
-fn power_failure(which: Which) {
+fn power_failure(which: Which, server: Server) {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let st = Stack::start("pf", &[("ups", "power-failure.seq")]);
+    let st = Stack::start("pf", server, &[("ups", "power-failure.seq")]);
     let polls = Poller::start(st.port, "ups");
     let m = Upsmon::start(&st, which, "primary", &[Mon("ups", 1, "primary")], "");
     let sd = wait_shutdown(&st, "primary", 20.0);
     let ctx = context(&st, &polls, &[&m]);
     let lb = polls.first_with("LB").unwrap_or_else(|| panic!("LB never seen\n{ctx}"));
     assert_window("SHUTDOWNCMD after LB", sd, lb + FINALDELAY, lb + POLLFREQALERT + FINALDELAY + SLACK);
-    report("power-failure", which, "LB->SHUTDOWNCMD", sd - lb);
+    report(&st, "power-failure", which, "LB->SHUTDOWNCMD", sd - lb);
     assert!(polls.first_with("FSD").is_some(), "the primary must set FSD\n{ctx}");
     assert_eq!(sorted_types(&st, "primary"), sorted(&["ONBATT", "LOWBATT", "SHUTDOWN"]), "{ctx}");
     let flag = std::fs::read_to_string(m.dir.join("killpower")).unwrap_or_default();
@@ -474,9 +517,9 @@ fn power_failure(which: Which) {
 /// A primary and a secondary on one UPS: the primary sets FSD; the
 /// secondary sees it, shuts down and logs out; only then (well before
 /// HOSTSYNC) the primary shuts down.
-fn fsd_coordination(which: Which) {
+fn fsd_coordination(which: Which, server: Server) {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let st = Stack::start("fsd", &[("ups", "power-failure.seq")]);
+    let st = Stack::start("fsd", server, &[("ups", "power-failure.seq")]);
     let polls = Poller::start(st.port, "ups");
     let hostsync = "HOSTSYNC 20\n";
     let p = Upsmon::start(&st, which, "primary", &[Mon("ups", 1, "primary")], hostsync);
@@ -496,8 +539,8 @@ fn fsd_coordination(which: Which) {
     // The secondary logs out right after its SHUTDOWNCMD; the primary then
     // sees one login within 250 ms and waits FINALDELAY.
     assert_window("primary SHUTDOWNCMD after the secondary's", psd, ssd + FINALDELAY - 0.2, ssd + FINALDELAY + SLACK);
-    report("fsd-coordination", which, "LB->primary SHUTDOWNCMD", psd - lb);
-    report("fsd-coordination", which, "LB->secondary SHUTDOWNCMD", ssd - lb);
+    report(&st, "fsd-coordination", which, "LB->primary SHUTDOWNCMD", psd - lb);
+    report(&st, "fsd-coordination", which, "LB->secondary SHUTDOWNCMD", ssd - lb);
     // Whether the secondary saw OB LB before FSD depends on its poll phase.
     let sec = sorted_types(&st, "secondary");
     assert!(
@@ -510,9 +553,9 @@ fn fsd_coordination(which: Which) {
 
 /// On battery, then the driver dies: COMMBAD, and once the UPS has been
 /// silent for DEADTIME it counts as OB+LB and the primary shuts down.
-fn comm_loss(which: Which) {
+fn comm_loss(which: Which, server: Server) {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let mut st = Stack::start("comm", &[("ups", "on-battery.seq")]);
+    let mut st = Stack::start("comm", server, &[("ups", "on-battery.seq")]);
     let polls = Poller::start(st.port, "ups");
     let deadtime = 6.0;
     let m = Upsmon::start(&st, which, "primary", &[Mon("ups", 1, "primary")], &format!("DEADTIME {deadtime}\n"));
@@ -530,15 +573,15 @@ fn comm_loss(which: Which) {
         killed - POLLFREQALERT + deadtime + FINALDELAY,
         killed + deadtime + 1.0 + POLLFREQALERT + FINALDELAY + SLACK,
     );
-    report("comm-loss", which, "driver death->SHUTDOWNCMD", sd - killed);
+    report(&st, "comm-loss", which, "driver death->SHUTDOWNCMD", sd - killed);
     assert_eq!(sorted_types(&st, "primary"), sorted(&["ONBATT", "COMMBAD", "SHUTDOWN"]), "{ctx}");
 }
 
 /// A secondary sees OB LB without FSD: it gives the primary HOSTSYNC to
 /// act. The power returns during that countdown: no shutdown.
-fn power_returns(which: Which) {
+fn power_returns(which: Which, server: Server) {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let st = Stack::start("ret", &[("ups", "power-returns.seq")]);
+    let st = Stack::start("ret", server, &[("ups", "power-returns.seq")]);
     let polls = Poller::start(st.port, "ups");
     let hostsync = 15.0;
     let m = Upsmon::start(&st, which, "secondary", &[Mon("ups", 1, "secondary")], &format!("HOSTSYNC {hostsync}\n"));
@@ -557,9 +600,9 @@ fn power_returns(which: Which) {
 
 /// Two UPSes feeding one PSU each, MINSUPPLIES 1: the first reaching
 /// OB LB is not enough; the second is.
-fn two_upses(which: Which) {
+fn two_upses(which: Which, server: Server) {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let st = Stack::start("two", &[("a", "low-early.seq"), ("b", "low-late.seq")]);
+    let st = Stack::start("two", server, &[("a", "low-early.seq"), ("b", "low-late.seq")]);
     let pa = Poller::start(st.port, "a");
     let pb = Poller::start(st.port, "b");
     let m = Upsmon::start(&st, which, "primary", &[Mon("a", 1, "primary"), Mon("b", 1, "primary")], "MINSUPPLIES 1\n");
@@ -569,7 +612,7 @@ fn two_upses(which: Which) {
     let b_lb = pb.first_with("LB").unwrap_or_else(|| panic!("b never LB\n{ctx}"));
     assert!(b_lb > a_lb + 4.0, "the scenario needs b well after a\n{ctx}");
     assert_window("SHUTDOWNCMD after the second LB", sd, b_lb + FINALDELAY, b_lb + POLLFREQALERT + FINALDELAY + SLACK);
-    report("two-upses", which, "second LB->SHUTDOWNCMD", sd - b_lb);
+    report(&st, "two-upses", which, "second LB->SHUTDOWNCMD", sd - b_lb);
     // FSD is set on both (we are primary for both).
     assert!(pa.first_with("FSD").is_some_and(|t| t > b_lb), "FSD on a only at the end\n{ctx}");
     assert!(pb.first_with("FSD").is_some(), "FSD on b\n{ctx}");
@@ -577,9 +620,9 @@ fn two_upses(which: Which) {
 
 /// The same two UPSes with MINSUPPLIES 2 (both PSUs needed): the first
 /// OB LB already shuts down.
-fn two_upses_minsupplies_2(which: Which) {
+fn two_upses_minsupplies_2(which: Which, server: Server) {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let st = Stack::start("two2", &[("a", "low-early.seq"), ("b", "low-late.seq")]);
+    let st = Stack::start("two2", server, &[("a", "low-early.seq"), ("b", "low-late.seq")]);
     let pa = Poller::start(st.port, "a");
     let m = Upsmon::start(&st, which, "primary", &[Mon("a", 1, "primary"), Mon("b", 1, "primary")], "MINSUPPLIES 2\n");
     let sd = wait_shutdown(&st, "primary", 20.0);
@@ -587,14 +630,14 @@ fn two_upses_minsupplies_2(which: Which) {
     let a_lb = pa.first_with("LB").unwrap_or_else(|| panic!("a never LB\n{ctx}"));
     // Straight from OL: seen within POLLFREQ.
     assert_window("SHUTDOWNCMD after the first LB", sd, a_lb + FINALDELAY, a_lb + POLLFREQ + FINALDELAY + SLACK);
-    report("two-upses-minsupplies-2", which, "LB->SHUTDOWNCMD", sd - a_lb);
+    report(&st, "two-upses-minsupplies-2", which, "LB->SHUTDOWNCMD", sd - a_lb);
 }
 
 /// Mains flapping every 2 s: every change is notified in turn, no
 /// shutdown, and the last word is ONLINE.
-fn flapping(which: Which) {
+fn flapping(which: Which, server: Server) {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let st = Stack::start("flap", &[("ups", "flapping.seq")]);
+    let st = Stack::start("flap", server, &[("ups", "flapping.seq")]);
     let polls = Poller::start(st.port, "ups");
     let m = Upsmon::start(&st, which, "primary", &[Mon("ups", 1, "primary")], "");
     // 2 s of OL, ten 2 s flips, then OL for good.
@@ -610,9 +653,9 @@ fn flapping(which: Which) {
 }
 
 /// An admin runs `upsmon -c fsd` on the primary while on line power.
-fn admin_fsd(which: Which) {
+fn admin_fsd(which: Which, server: Server) {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let st = Stack::start("admin", &[("ups", "online.seq")]);
+    let st = Stack::start("admin", server, &[("ups", "online.seq")]);
     let polls = Poller::start(st.port, "ups");
     let m = Upsmon::start(&st, which, "primary", &[Mon("ups", 1, "primary")], "");
     wait_for(|| polls.first_with("OL").is_some(), 10.0, "OL");
@@ -622,16 +665,16 @@ fn admin_fsd(which: Which) {
     let sd = wait_shutdown(&st, "primary", 10.0);
     let ctx = context(&st, &polls, &[&m]);
     assert_window("SHUTDOWNCMD after -c fsd", sd, asked + FINALDELAY, asked + FINALDELAY + SLACK);
-    report("admin-fsd", which, "-c fsd->SHUTDOWNCMD", sd - asked);
+    report(&st, "admin-fsd", which, "-c fsd->SHUTDOWNCMD", sd - asked);
     assert!(polls.first_with("FSD").is_some(), "FSD set in upsd\n{ctx}");
     assert_eq!(sorted_types(&st, "primary"), ["SHUTDOWN"], "{ctx}");
 }
 
 /// An admin sets FSD in upsd directly (`FSD ups` with primary rights):
 /// a secondary sees it at its next poll and shuts down.
-fn admin_fsd_in_upsd(which: Which) {
+fn admin_fsd_in_upsd(which: Which, server: Server) {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let st = Stack::start("upsdfsd", &[("ups", "online.seq")]);
+    let st = Stack::start("upsdfsd", server, &[("ups", "online.seq")]);
     let polls = Poller::start(st.port, "ups");
     let m = Upsmon::start(&st, which, "secondary", &[Mon("ups", 1, "secondary")], "");
     wait_for(|| polls.first_with("OL").is_some(), 10.0, "OL");
@@ -648,22 +691,30 @@ fn admin_fsd_in_upsd(which: Which) {
     let sd = wait_shutdown(&st, "secondary", 15.0);
     let ctx = context(&st, &polls, &[&m]);
     assert_window("SHUTDOWNCMD after FSD in upsd", sd, set + FINALDELAY, set + POLLFREQ + FINALDELAY + SLACK);
-    report("admin-fsd-in-upsd", which, "FSD->SHUTDOWNCMD", sd - set);
+    report(&st, "admin-fsd-in-upsd", which, "FSD->SHUTDOWNCMD", sd - set);
     assert_eq!(sorted_types(&st, "secondary"), sorted(&["FSD", "SHUTDOWN"]), "{ctx}");
 }
 
-macro_rules! both {
+/// Every scenario four ways: our upsmon and Debian's, each against
+/// Debian's driver + upsd and against ours.
+macro_rules! matrix {
     ($($name:ident),* $(,)?) => {
-        mod ours {
-            $( #[test] fn $name() { super::$name(super::Which::Ours) } )*
+        mod ours_on_debian {
+            $( #[test] fn $name() { super::$name(super::Which::Ours, super::Server::Debian) } )*
         }
-        mod debian {
-            $( #[test] fn $name() { super::$name(super::Which::Debian) } )*
+        mod debian_on_debian {
+            $( #[test] fn $name() { super::$name(super::Which::Debian, super::Server::Debian) } )*
+        }
+        mod ours_on_ours {
+            $( #[test] fn $name() { super::$name(super::Which::Ours, super::Server::Ours) } )*
+        }
+        mod debian_on_ours {
+            $( #[test] fn $name() { super::$name(super::Which::Debian, super::Server::Ours) } )*
         }
     };
 }
 
-both!(
+matrix!(
     power_failure,
     fsd_coordination,
     comm_loss,
@@ -680,6 +731,7 @@ both!(
 fn our_upsmon_cmd(dir: &Path) -> Command {
     let mut c = Command::new(upsmon_bin(Which::Ours));
     c.env("NUT_CONFPATH", dir).env("NUT_STATEPATH", dir).env("NUT_ALTPIDPATH", dir);
+    c.env("PATH", quiet_path(dir.parent().unwrap()));
     c
 }
 
@@ -688,7 +740,7 @@ fn our_upsmon_cmd(dir: &Path) -> Command {
 #[test]
 fn pid_file_and_signals_without_systemd() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let st = Stack::start("pid", &[("ups", "online.seq")]);
+    let st = Stack::start("pid", Server::Debian, &[("ups", "online.seq")]);
     let mut m = Upsmon::start(&st, Which::Ours, "primary", &[Mon("ups", 1, "primary")], "");
     let pid_file = m.dir.join("upsmon.pid");
     wait_for(|| pid_file.exists(), 10.0, "PID file");
@@ -717,7 +769,7 @@ fn pid_file_and_signals_without_systemd() {
 #[test]
 fn control_socket_by_socket_activation_and_status() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let st = Stack::start("sock", &[("ups", "online.seq")]);
+    let st = Stack::start("sock", Server::Debian, &[("ups", "online.seq")]);
     let polls = Poller::start(st.port, "ups");
     // Write the config through the usual helper, then replace the process.
     let m = Upsmon::start(&st, Which::Ours, "primary", &[Mon("ups", 1, "primary")], "");
@@ -759,4 +811,101 @@ fn control_socket_by_socket_activation_and_status() {
     let sd = wait_shutdown(&st, "primary", 10.0);
     assert_window("SHUTDOWNCMD after -c fsd over the socket", sd, asked + FINALDELAY, asked + FINALDELAY + SLACK);
     assert!(polls.first_with("FSD").is_some());
+}
+
+// ------------------------------------------------------------ logind path
+
+/// A stand-in for logind on a private bus: records Inhibit and PowerOff,
+/// and when the delay lock it handed out is released.
+mod fake_logind {
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default, Debug)]
+    pub struct Calls {
+        pub inhibit: Option<(String, String, String, f64)>,
+        pub power_off: Option<f64>,
+        pub released: Option<f64>,
+    }
+
+    pub struct Manager {
+        pub calls: Arc<Mutex<Calls>>,
+    }
+
+    #[zbus::interface(name = "org.freedesktop.login1.Manager")]
+    impl Manager {
+        fn inhibit(&self, what: String, who: String, _why: String, mode: String) -> zbus::zvariant::OwnedFd {
+            let (r, w) = nix::unistd::pipe().unwrap();
+            self.calls.lock().unwrap().inhibit = Some((what, who, mode, super::now()));
+            let calls = self.calls.clone();
+            std::thread::spawn(move || {
+                use std::io::Read;
+                let mut f = std::fs::File::from(r);
+                let mut b = [0u8; 8];
+                while matches!(f.read(&mut b), Ok(n) if n > 0) {}
+                calls.lock().unwrap().released = Some(super::now());
+            });
+            zbus::zvariant::OwnedFd::from(w)
+        }
+
+        fn power_off(&self, _interactive: bool) {
+            self.calls.lock().unwrap().power_off = Some(super::now());
+        }
+    }
+}
+
+/// Without SHUTDOWNCMD, the privileged parent asks logind to power off,
+/// holding a delay inhibitor until the unprivileged child has finished
+/// (logged out and exited).
+#[test]
+fn no_shutdowncmd_powers_off_through_logind_with_a_delay_lock() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let st = Stack::start("logind", Server::Debian, &[("ups", "online.seq")]);
+    let mut bus = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon (package dbus) is needed");
+    let mut addr = String::new();
+    BufReader::new(bus.stdout.take().unwrap()).read_line(&mut addr).unwrap();
+    let addr = addr.trim().to_string();
+    let calls = Arc::new(Mutex::new(fake_logind::Calls::default()));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let _conn = rt
+        .block_on(async {
+            zbus::connection::Builder::address(addr.as_str())?
+                .name("org.freedesktop.login1")?
+                .serve_at("/org/freedesktop/login1", fake_logind::Manager { calls: calls.clone() })?
+                .build()
+                .await
+        })
+        .unwrap();
+    // An upsmon.conf without SHUTDOWNCMD.
+    let m = Upsmon::start(&st, Which::Ours, "primary", &[Mon("ups", 1, "primary")], "");
+    drop(m.proc);
+    let dir = m.dir.clone();
+    let conf = std::fs::read_to_string(dir.join("upsmon.conf")).unwrap();
+    let conf: String = conf.lines().filter(|l| !l.starts_with("SHUTDOWNCMD")).map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.join("upsmon.conf"), conf).unwrap();
+    let _ = std::fs::remove_file(dir.join("upsmon.pid"));
+    let mut c = our_upsmon_cmd(&dir);
+    c.args(["-F", "-u", "root"]).env("DBUS_SYSTEM_BUS_ADDRESS", &addr);
+    let mut p = Proc::spawn("upsmon logind", c, &dir.join("upsmon.log"));
+    wait_for(|| dir.join("upsmon.pid").exists(), 10.0, "PID file");
+    sleep(Duration::from_secs(1));
+    let asked = now();
+    assert!(our_upsmon_cmd(&dir).args(["-c", "fsd"]).status().unwrap().success());
+    wait_for(|| calls.lock().unwrap().released.is_some(), 15.0, "the delay lock released");
+    wait_for(|| !p.running(), 5.0, "upsmon to exit");
+    let c = calls.lock().unwrap();
+    let (what, who, mode, t_inhibit) = c.inhibit.clone().expect("Inhibit called");
+    assert_eq!((what.as_str(), who.as_str(), mode.as_str()), ("shutdown", "upsmon", "delay"));
+    let t_off = c.power_off.expect("PowerOff called");
+    let t_rel = c.released.unwrap();
+    assert!(t_inhibit <= t_off && t_off <= t_rel, "inhibit {t_inhibit}, poweroff {t_off}, released {t_rel}");
+    assert_window("PowerOff after -c fsd", t_off, asked + FINALDELAY, asked + FINALDELAY + SLACK);
+    assert_eq!(std::fs::read_to_string(dir.join("killpower")).unwrap(), "upsmon-shutdown-file");
+    drop(c);
+    let _ = bus.kill();
+    let _ = bus.wait();
 }

@@ -19,13 +19,13 @@ use std::time::{Duration, Instant};
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 
 use crate::config::ups::UpsConf;
-use crate::driver::core::{self, Paths, RunOpts};
-use crate::driver::params::{ParamError, Params, RawEntry, VarKind};
+use crate::driver::core::{self, Paths, Reloader, RunOpts};
+use crate::driver::params::{ParamError, Params, RawEntry, VarDecl, VarKind};
 use crate::driver::{lookup, Driver, DRIVERS};
 
 /// The driver options, as NUT's `getopt("+a:s:kFBDd:hx:Lqr:u:g:Vi:")` plus
 /// the newer `-c` and `-P`.
-#[derive(Debug, Parser)]
+#[derive(Clone, Debug, Parser)]
 #[command(disable_version_flag = true, disable_help_flag = true, about = None)]
 pub struct DriverArgs {
     /// autoconfig using ups.conf section <id> (-x after -a overrides ups.conf settings)
@@ -83,7 +83,7 @@ pub struct DriverArgs {
     #[arg(short = 'P', value_name = "pid")]
     pub pid: Option<i32>,
     /// (nut-driver only) the ups.conf section to run
-    #[arg(value_name = "ups")]
+    #[arg(value_name = "ups", hide = true)]
     pub ups: Option<String>,
 }
 
@@ -96,8 +96,10 @@ fn banner(d: &dyn Driver) -> String {
 }
 
 fn help(d: &dyn Driver, progname: &str) -> String {
-    let mut cmd = DriverArgs::command().name(leak(progname));
-    let mut s = format!("{}\n\nusage: {progname} (-a <id>|-s <id>) [OPTIONS]\n", banner(d));
+    let mut cmd = DriverArgs::command()
+        .name(leak(progname))
+        .override_usage(leak(&format!("{progname} (-a <id>|-s <id>) [OPTIONS]")));
+    let mut s = format!("{}\n\n", banner(d));
     s.push_str(&cmd.render_help().to_string());
     let decls = d.declare();
     if !decls.is_empty() {
@@ -139,7 +141,7 @@ fn load_conf(confpath: &Path) -> Result<UpsConf, String> {
 }
 
 fn setup(
-    driver: &dyn Driver,
+    decls: &[VarDecl],
     progname: &str,
     args: &DriverArgs,
     m: &clap::ArgMatches,
@@ -150,9 +152,7 @@ fn setup(
         .or(args.autoconfig.as_deref())
         .or(args.direct.as_deref())
         .ok_or_else(|| "Error: specifying '-a id' or '-s id' is now mandatory. Try -h for help.".to_string())?;
-    let mut decls = driver.declare();
-    decls.retain(|d| !d.name.is_empty());
-    let mut params = Params::new(progname, upsname, decls);
+    let mut params = Params::new(progname, upsname, decls.to_vec());
     // the position of -a among the -x options
     let a_index = if nut_driver_ups.is_some() {
         Some(0)
@@ -215,6 +215,7 @@ fn setup(
     };
     let child = std::env::var_os(BACKGROUND_CHILD).is_some();
     let opts = RunOpts {
+        reload: None,
         debug: args.debug.max(params.debug_min.unwrap_or(0)),
         dump,
         killpower: args.killpower,
@@ -263,45 +264,78 @@ fn background(argv: &[OsString], sock: &Path, wait: Duration) -> i32 {
     0
 }
 
-/// Sends `-c <command>` to the running instance: by signal to the PID
-/// (`-P`, or the PID file), else as `INSTCMD driver.exit` on its socket.
+/// Sends `-c <command>` to the running instance: over its socket (an
+/// `INSTCMD driver.<command>`, what works under systemd too), else by
+/// signal to the PID from `-P` or the PID file (reload: SIGHUP,
+/// reload-or-exit: SIGUSR1, exit: SIGTERM), as NUT's newer drivers.
 fn control(cmd: &str, pid: Option<i32>, paths: &Paths, progname: &str, ups: &str) -> i32 {
     use nix::sys::signal::{kill, Signal};
+    use std::io::{BufRead, BufReader, Write};
     let sig = match cmd {
-        "reload" | "reload-or-error" | "reload-or-exit" => Signal::SIGHUP,
-        "exit" => Signal::SIGTERM,
+        "reload" => Some(Signal::SIGHUP),
+        "reload-or-exit" => Some(Signal::SIGUSR1),
+        "exit" => Some(Signal::SIGTERM),
+        "reload-or-error" => None,
         other => {
             eprintln!("Error: unknown command for -c: {other}");
             return 1;
         }
     };
-    let pidfile = paths.altpidpath.join(format!("{progname}-{ups}.pid"));
-    let pid = pid.or_else(|| std::fs::read_to_string(&pidfile).ok().and_then(|s| s.trim().parse().ok()));
-    if let Some(p) = pid {
-        return match kill(nix::unistd::Pid::from_raw(p), sig) {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("Can't signal PID {p}: {e}");
-                1
-            }
-        };
+    let by_signal = |p: i32, sig: Signal| match kill(nix::unistd::Pid::from_raw(p), sig) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("Can't signal PID {p}: {e}");
+            1
+        }
+    };
+    if let (Some(p), Some(sig)) = (pid, sig) {
+        return by_signal(p, sig);
     }
-    if sig == Signal::SIGTERM {
-        use std::io::Write;
-        let sock = paths.statepath.join(format!("{progname}-{ups}"));
-        return match std::os::unix::net::UnixStream::connect(&sock) {
-            Ok(mut s) => {
-                let _ = s.write_all(b"INSTCMD driver.exit\n");
+    let sock = paths.statepath.join(format!("{progname}-{ups}"));
+    match std::os::unix::net::UnixStream::connect(&sock) {
+        Ok(mut s) => {
+            let id = format!("ctl-{}", std::process::id());
+            if s.write_all(format!("INSTCMD driver.{cmd} TRACKING {id}\n").as_bytes()).is_err() {
+                eprintln!("Can't write to {}", sock.display());
+                return 1;
+            }
+            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+            let want = format!("TRACKING {id} ");
+            for line in BufReader::new(s).lines() {
+                let Ok(line) = line else { break };
+                if let Some(code) = line.strip_prefix(&want) {
+                    return if code.trim() == "0" {
+                        0
+                    } else {
+                        eprintln!("The driver answered {cmd} with code {code}");
+                        1
+                    };
+                }
+            }
+            // the driver went away before answering: that is what exit does
+            if cmd == "exit" || cmd == "reload-or-exit" {
                 0
-            }
-            Err(e) => {
-                eprintln!("Can't reach the driver at {}: {e}", sock.display());
+            } else {
+                eprintln!("No answer from the driver");
                 1
             }
-        };
+        }
+        Err(e) => {
+            let pidfile = paths.altpidpath.join(format!("{progname}-{ups}.pid"));
+            let p = std::fs::read_to_string(&pidfile).ok().and_then(|s| s.trim().parse().ok());
+            match (p, sig) {
+                (Some(p), Some(sig)) => by_signal(p, sig),
+                _ => {
+                    eprintln!(
+                        "Can't reach the driver at {} ({e}) and no PID file {}",
+                        sock.display(),
+                        pidfile.display()
+                    );
+                    1
+                }
+            }
+        }
     }
-    eprintln!("No PID file {} and no -P: can't signal the driver", pidfile.display());
-    1
 }
 
 /// The multi-call entry point; returns the exit status.
@@ -326,7 +360,18 @@ pub fn main(argv: Vec<OsString>) -> i32 {
     // nut-driver <ups>: find the driver in ups.conf
     let (driver_name, nut_driver_ups) = if is_nut_driver {
         let Some(ups) = args.ups.clone() else {
-            eprintln!("usage: nut-driver [OPTIONS] <ups>   (or call me as one of: {})", DRIVERS.join(", "));
+            let usage = format!(
+                "Network UPS Tools - multi-call driver {}\n\nusage: nut-driver [OPTIONS] <ups>\n  \
+                 runs the driver that ups.conf names for <ups>, in the foreground\n  \
+                 (or call me by a driver's name: {})",
+                crate::VERSION,
+                DRIVERS.join(", ")
+            );
+            if args.help || args.version {
+                println!("{usage}");
+                return 0;
+            }
+            eprintln!("{usage}");
             return 1;
         };
         let conf = match load_conf(&crate::config::paths::confpath()) {
@@ -357,12 +402,13 @@ pub fn main(argv: Vec<OsString>) -> i32 {
         return 1;
     };
     let progname = driver_name;
+    // NUT prints the banner first, whatever the options
+    println!("{}", banner(driver.as_ref()));
     if args.version {
-        println!("{}", banner(driver.as_ref()));
         return 0;
     }
     if args.help {
-        print!("{}", help(driver.as_ref(), &progname));
+        print!("{}", help(driver.as_ref(), &progname).split_once('\n').map_or("", |(_, rest)| rest));
         return 0;
     }
     if args.list {
@@ -375,13 +421,18 @@ pub fn main(argv: Vec<OsString>) -> i32 {
         }
         return 0;
     }
-    let s = match setup(driver.as_ref(), &progname, &args, &m, nut_driver_ups.as_deref()) {
+    let decls = driver.declare();
+    let mut s = match setup(&decls, &progname, &args, &m, nut_driver_ups.as_deref()) {
         Ok(s) => s,
         Err(msg) => {
             eprintln!("{msg}");
             return 1;
         }
     };
+    s.opts.reload = Some({
+        let (progname, args, m, ups) = (progname.clone(), args.clone(), m.clone(), nut_driver_ups.clone());
+        Reloader(std::sync::Arc::new(move || setup(&decls, &progname, &args, &m, ups.as_deref()).map(|s| s.params)))
+    });
     if let Some(c) = &args.command {
         return control(c, args.pid, &s.paths, &progname, &s.params.upsname);
     }
@@ -391,9 +442,6 @@ pub fn main(argv: Vec<OsString>) -> i32 {
             .field("NUT_DRIVER", progname.clone())
             .debug(s.opts.debug),
     );
-    if !s.opts.killpower && s.opts.dump.is_none() {
-        println!("{}", banner(driver.as_ref()));
-    }
     if !s.foreground && !s.opts.killpower && std::env::var_os(BACKGROUND_CHILD).is_none() {
         let sock = s.paths.statepath.join(format!("{progname}-{}", s.params.upsname));
         return background(&argv, &sock, driver.connect_timeout() + Duration::from_secs(5));

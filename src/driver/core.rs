@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::driver::params::{Params, StoreOp};
-use crate::driver::server::{self, DeviceHandle, DeviceRequest, Shared, StoreGuard};
+use crate::driver::server::{self, DeviceHandle, DeviceRequest, ReloadKind, Shared, StoreGuard};
 use crate::driver::store::Store;
 use crate::driver::{DeviceError, Driver};
 use crate::proto::driver::HandlerStatus;
@@ -38,12 +38,17 @@ pub struct Ctx {
     pub params: Params,
     /// The configuration directory (data files are relative to it).
     pub confpath: PathBuf,
+    /// Set by the core before each [`Driver::update_info`]: true when this
+    /// poll should read everything (the first one, then every `pollfreq`),
+    /// false when the status alone will do (NUT's pollinterval/pollfreq
+    /// split).
+    pub full_poll: bool,
 }
 
 impl Ctx {
     /// A context over a fresh store (the state a driver starts in).
     pub fn new(params: Params, confpath: PathBuf) -> Ctx {
-        Ctx { shared: Shared::new(Store::new()), params, confpath }
+        Ctx { shared: Shared::new(Store::new()), params, confpath, full_poll: true }
     }
 
     /// Locks the store; changes are broadcast when the guard drops.
@@ -73,9 +78,24 @@ pub struct Paths {
     pub altpidpath: PathBuf,
 }
 
+/// Re-reads the configuration (ups.conf and the command line) for a reload.
+#[derive(Clone)]
+pub struct Reloader(pub Arc<dyn Fn() -> Result<Params, String> + Send + Sync>);
+
+impl std::fmt::Debug for Reloader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reloader")
+    }
+}
+
+/// The exit status of `reload-or-exit` when a restart is needed.
+pub const EXIT_FOR_RESTART: i32 = 128 + 10;
+
 /// How to run (from the command line).
 #[derive(Clone, Debug, Default)]
 pub struct RunOpts {
+    /// Re-reads the configuration on reload.
+    pub reload: Option<Reloader>,
     /// `-D` count.
     pub debug: u8,
     /// `-d <n>`: dump after n updates and exit.
@@ -92,8 +112,14 @@ pub fn run(mut driver: Box<dyn Driver>, params: Params, opts: RunOpts, paths: Pa
     let mut ctx = Ctx::new(params, paths.confpath.clone());
     apply_ops(&ctx);
     ctx.set_info("device.type", "ups");
+    if let Some(root) = ctx.params.chroot.clone() {
+        if let Err(e) = nix::unistd::chroot(root.as_str()).and_then(|_| nix::unistd::chdir("/")) {
+            tracing::error!("chroot {root}: {e}");
+            return 1;
+        }
+    }
     if let Err(e) = become_user(ctx.params.user.as_deref()) {
-        eprintln!("{e}");
+        tracing::error!("{e}");
         return 1;
     }
 
@@ -116,13 +142,14 @@ pub fn run(mut driver: Box<dyn Driver>, params: Params, opts: RunOpts, paths: Pa
     let connect_timeout = driver.connect_timeout();
     let pollinterval = ctx.params.pollinterval;
     let shared = ctx.shared.clone();
+    let reloader = opts.reload.clone();
     let (req_tx, req_rx) = std::sync::mpsc::channel::<DeviceRequest>();
     let (first_tx, first_rx) = std::sync::mpsc::channel::<Result<(), String>>();
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<i32>();
     let device = std::thread::Builder::new()
         .name("device".into())
         .spawn(move || {
-            let code = device_loop(driver.as_mut(), &mut ctx, req_rx, first_tx);
+            let code = device_loop(driver.as_mut(), &mut ctx, req_rx, first_tx, reloader);
             driver.cleanup(&mut ctx);
             let _ = done_tx.send(code);
         })
@@ -140,7 +167,6 @@ pub fn run(mut driver: Box<dyn Driver>, params: Params, opts: RunOpts, paths: Pa
         match first_rx.recv_timeout(left.min(Duration::from_secs(2))) {
             Ok(Ok(())) => break,
             Ok(Err(msg)) => {
-                eprintln!("{msg}");
                 tracing::error!("{msg}");
                 let _ = req_tx.send(DeviceRequest::Exit);
                 let _ = device.join();
@@ -232,11 +258,12 @@ async fn wait_for_end(
     req_tx: &std::sync::mpsc::Sender<DeviceRequest>,
 ) -> i32 {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int), Ok(mut quit), Ok(mut hup)) = (
+    let (Ok(mut term), Ok(mut int), Ok(mut quit), Ok(mut hup), Ok(mut usr1)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
         signal(SignalKind::quit()),
         signal(SignalKind::hangup()),
+        signal(SignalKind::user_defined1()),
     ) else {
         tracing::error!("cannot install signal handlers");
         return 1;
@@ -248,11 +275,8 @@ async fn wait_for_end(
             _ = term.recv() => { tracing::info!("Signal 15: exiting"); return 0; }
             _ = int.recv() => { tracing::info!("Signal 2: exiting"); return 0; }
             _ = quit.recv() => { tracing::info!("Signal 3: exiting"); return 0; }
-            _ = hup.recv() => {
-                systemd::reloading();
-                let _ = req_tx.send(DeviceRequest::Reload);
-                systemd::ready();
-            }
+            _ = hup.recv() => { let _ = req_tx.send(DeviceRequest::Reload(ReloadKind::Reload)); }
+            _ = usr1.recv() => { let _ = req_tx.send(DeviceRequest::Reload(ReloadKind::OrExit)); }
         }
     }
 }
@@ -290,14 +314,13 @@ fn publish_identity(driver: &dyn Driver, ctx: &Ctx) {
 
 fn killpower(driver: &mut dyn Driver, ctx: &mut Ctx) -> i32 {
     if let Err(e) = driver.init_ups(ctx) {
-        eprintln!("{e}");
+        tracing::error!("{e}");
         return 1;
     }
     tracing::info!("Initiating UPS shutdown");
     match driver.shutdown(ctx) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("{e}");
             tracing::error!("{e}");
             1
         }
@@ -313,13 +336,13 @@ fn dump(driver: &mut dyn Driver, ctx: &mut Ctx, n: u32) -> i32 {
         })
         .and_then(|_| driver.update_info(ctx));
     if let Err(e) = r {
-        eprintln!("{e}");
+        tracing::error!("{e}");
         return 1;
     }
     publish_after_first_poll(ctx);
     for _ in 0..n {
         if let Err(e) = driver.update_info(ctx) {
-            eprintln!("{e}");
+            tracing::error!("{e}");
             return 1;
         }
     }
@@ -392,8 +415,15 @@ fn device_loop(
     ctx: &mut Ctx,
     rx: std::sync::mpsc::Receiver<DeviceRequest>,
     first: std::sync::mpsc::Sender<Result<(), String>>,
+    reloader: Option<Reloader>,
 ) -> i32 {
-    let pollinterval = ctx.params.pollinterval;
+    let mut pollinterval = ctx.params.pollinterval;
+    let pollfreq = ctx
+        .params
+        .get("pollfreq")
+        .map(|v| Duration::from_secs(crate::model::atoi(v).max(1) as u64))
+        .or(driver.default_pollfreq());
+    let mut last_full: Option<Instant> = None;
     let max_backoff = Duration::from_secs(30).max(pollinterval);
     let tick = driver.tick_interval();
     let mut watchdog = systemd::Watchdog::from_env();
@@ -414,6 +444,11 @@ fn device_loop(
     loop {
         let now = Instant::now();
         if now >= next_poll {
+            ctx.full_poll = match (pollfreq, last_full) {
+                (Some(f), Some(t)) => now.duration_since(t) >= f,
+                _ => true,
+            };
+            let full = ctx.full_poll;
             let result = match phase {
                 Phase::Running => driver.update_info(ctx),
                 Phase::Connecting | Phase::Lost => {
@@ -444,6 +479,9 @@ fn device_loop(
                     }
                     ctx.store().data_ok();
                     last_ok = Some(Instant::now());
+                    if full {
+                        last_full = Some(now);
+                    }
                     ready_ok(&mut first);
                     next_poll = now + pollinterval;
                 }
@@ -456,6 +494,7 @@ fn device_loop(
                     return 1;
                 }
                 Err(DeviceError::Lost(msg)) => {
+                    last_full = None;
                     if phase == Phase::Running {
                         tracing::warn!("device lost: {msg}; data stale, reconnecting");
                         phase = Phase::Lost;
@@ -517,6 +556,20 @@ fn device_loop(
                 let _ = reply.send(st);
             }
             Ok(DeviceRequest::InstCmd { cmd, param, reply }) => {
+                let kind = match cmd.to_ascii_lowercase().as_str() {
+                    "driver.reload" => Some(ReloadKind::Reload),
+                    "driver.reload-or-exit" => Some(ReloadKind::OrExit),
+                    "driver.reload-or-error" => Some(ReloadKind::OrError),
+                    _ => None,
+                };
+                if let Some(kind) = kind {
+                    let (status, exit) = reload(ctx, reloader.as_ref(), kind, &mut pollinterval);
+                    let _ = reply.send(status);
+                    if let Some(code) = exit {
+                        return code;
+                    }
+                    continue;
+                }
                 let st = core_instcmd(&cmd).unwrap_or_else(|| {
                     if phase == Phase::Running {
                         driver.instcmd(ctx, &cmd, param.as_deref())
@@ -530,10 +583,67 @@ fn device_loop(
                     return 0;
                 }
             }
-            Ok(DeviceRequest::Reload) => {
-                tracing::info!("reload requested (SIGHUP): nothing to re-read for this driver at run time");
+            Ok(DeviceRequest::Reload(kind)) => {
+                let (_, exit) = reload(ctx, reloader.as_ref(), kind, &mut pollinterval);
+                if let Some(code) = exit {
+                    return code;
+                }
             }
             Err(RecvTimeoutError::Timeout) => {}
+        }
+    }
+}
+
+/// Re-reads the configuration: a new poll interval applies at once; any
+/// other change needs a restart, which `kind` decides about. Returns the
+/// result code and, for `reload-or-exit` with changes, the exit status.
+fn reload(
+    ctx: &mut Ctx,
+    reloader: Option<&Reloader>,
+    kind: ReloadKind,
+    poll: &mut Duration,
+) -> (HandlerStatus, Option<i32>) {
+    systemd::reloading();
+    let result = match reloader {
+        None => Err("this instance cannot re-read its configuration".to_string()),
+        Some(r) => (r.0)(),
+    };
+    let new = match result {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("reload failed: {e}");
+            systemd::ready();
+            return (HandlerStatus::Failed, None);
+        }
+    };
+    if new.pollinterval != ctx.params.pollinterval {
+        tracing::info!("reload: pollinterval {} s", new.pollinterval.as_secs());
+        ctx.params.pollinterval = new.pollinterval;
+        *poll = new.pollinterval;
+        ctx.set_info("driver.parameter.pollinterval", &new.pollinterval.as_secs().to_string());
+    }
+    let old = &ctx.params;
+    let restart = new.port != old.port
+        || new.values != old.values
+        || new.ops != old.ops
+        || new.user != old.user
+        || new.group != old.group
+        || new.synchronous != old.synchronous;
+    systemd::ready();
+    if !restart {
+        tracing::info!("reload: configuration re-read");
+        return (HandlerStatus::Handled, None);
+    }
+    match kind {
+        ReloadKind::Reload => {
+            tracing::warn!("reload: some changes need a driver restart to take effect");
+            (HandlerStatus::Handled, None)
+        }
+        ReloadKind::OrError => (HandlerStatus::Failed, None),
+        ReloadKind::OrExit => {
+            tracing::warn!("reload: changes need a restart; exiting so that the service manager restarts the driver");
+            systemd::stopping();
+            (HandlerStatus::Handled, Some(EXIT_FOR_RESTART))
         }
     }
 }

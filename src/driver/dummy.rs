@@ -7,8 +7,8 @@
 //! - `dummy-loop` (default for `*.seq`; `dummy` for other names): the file
 //!   is played again and again, one pass per poll, TIMER lines pausing;
 //! - `repeater` (default when `port` holds `@`): `port = ups@host[:port]`,
-//!   every variable of the remote UPS is mirrored through the client
-//!   library.
+//!   the remote UPS is mirrored through the client library, SET and
+//!   INSTCMD forwarded ([`crate::driver::repeater`]).
 //!
 //! Unlike NUT, the data file is watched: a change (modification time,
 //! size or inode) is noticed within 50 ms and the file is played again from
@@ -26,6 +26,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::driver::datafile::{self, Action, Player};
+use crate::driver::repeater::Repeater;
 use crate::driver::store::Store;
 use crate::driver::{Ctx, DeviceError, Driver, VarDecl};
 use crate::model::VarFlags;
@@ -165,11 +166,8 @@ pub struct DummyUps {
     path: PathBuf,
     player: Option<Player>,
     sig: Option<FileSig>,
-    repeater: Option<crate::driver::dummy::Repeater>,
+    repeater: Option<Repeater>,
 }
-
-/// Repeater mode (filled in once the client library is available).
-pub struct Repeater;
 
 /// dummy-ups' SET semantics, shared by data files and `SET`.
 pub fn setvar(st: &mut Store, var: &str, value: &str) -> HandlerStatus {
@@ -265,10 +263,20 @@ impl Driver for DummyUps {
     }
 
     fn declare(&self) -> Vec<VarDecl> {
-        vec![VarDecl::value(
-            "mode",
-            "Specify mode instead of guessing it from port value (dummy = dummy-loop, dummy-once, repeater)",
-        )]
+        vec![
+            VarDecl::value(
+                "mode",
+                "Specify mode instead of guessing it from port value (dummy = dummy-loop, dummy-once, repeater)",
+            ),
+            VarDecl {
+                sensitive: true,
+                ..VarDecl::value("username", "Repeater: user name for SET/INSTCMD on the remote")
+            },
+            VarDecl {
+                sensitive: true,
+                ..VarDecl::value("password", "Repeater: password for SET/INSTCMD on the remote")
+            },
+        ]
     }
 
     fn init_ups(&mut self, ctx: &mut Ctx) -> Result<(), DeviceError> {
@@ -277,7 +285,12 @@ impl Driver for DummyUps {
         ctx.set_info("driver.parameter.mode", mode.as_str());
         if mode == Mode::Repeater {
             self.mode = Some(mode);
-            return Err(DeviceError::Fatal("repeater mode is not available in this build".into()));
+            let user = ctx.params.get("username").map(str::to_string);
+            let pass = ctx.params.get("password").map(str::to_string);
+            let mut r = Repeater::new(&port, user, pass).map_err(DeviceError::Fatal)?;
+            let res = r.connect();
+            self.repeater = Some(r);
+            return res;
         }
         let p = PathBuf::from(&port);
         self.path = if p.is_absolute() { p } else { ctx.confpath.join(p) };
@@ -286,6 +299,9 @@ impl Driver for DummyUps {
     }
 
     fn init_info(&mut self, ctx: &mut Ctx) -> Result<(), DeviceError> {
+        if let Some(r) = self.repeater.as_mut() {
+            return r.refresh(ctx);
+        }
         {
             let mut st = ctx.store();
             for (var, val) in INITIAL {
@@ -305,6 +321,9 @@ impl Driver for DummyUps {
     }
 
     fn update_info(&mut self, ctx: &mut Ctx) -> Result<(), DeviceError> {
+        if let Some(r) = self.repeater.as_mut() {
+            return r.refresh(ctx);
+        }
         self.present()?;
         if self.check_file(ctx) {
             return Ok(());
@@ -324,6 +343,9 @@ impl Driver for DummyUps {
     }
 
     fn tick(&mut self, ctx: &mut Ctx) -> Result<(), DeviceError> {
+        if self.repeater.is_some() {
+            return Ok(());
+        }
         self.present()?;
         if self.check_file(ctx) {
             return Ok(());
@@ -336,7 +358,10 @@ impl Driver for DummyUps {
     }
 
     fn reconnect(&mut self, _ctx: &mut Ctx) -> Result<(), DeviceError> {
-        self.present()
+        match self.repeater.as_mut() {
+            Some(r) => r.connect(),
+            None => self.present(),
+        }
     }
 
     fn connect_timeout(&self) -> Duration {
@@ -344,11 +369,16 @@ impl Driver for DummyUps {
     }
 
     fn set_var(&mut self, ctx: &mut Ctx, var: &str, value: &str) -> HandlerStatus {
-        let _ = &self.repeater;
+        if let Some(r) = self.repeater.as_mut() {
+            return r.set(ctx, var, value);
+        }
         setvar(&mut ctx.store(), var, value)
     }
 
     fn instcmd(&mut self, _ctx: &mut Ctx, cmd: &str, param: Option<&str>) -> HandlerStatus {
+        if let Some(r) = self.repeater.as_mut() {
+            return r.instcmd(cmd, param);
+        }
         tracing::info!("instcmd: unknown command [{cmd}] [{}]", param.unwrap_or("(null)"));
         HandlerStatus::Unknown
     }

@@ -25,7 +25,9 @@ pub mod cli;
 pub mod core;
 pub mod datafile;
 pub mod dummy;
+pub mod nutdrv_qx;
 pub mod params;
+pub mod repeater;
 pub mod server;
 pub mod store;
 pub mod upsdrvctl;
@@ -72,7 +74,8 @@ pub trait Driver: Send + 'static {
     /// Publishes the initial data and commands (`upsdrv_initinfo`).
     fn init_info(&mut self, ctx: &mut Ctx) -> Result<(), DeviceError>;
 
-    /// One poll of the device (`upsdrv_updateinfo`), every pollinterval.
+    /// One poll of the device (`upsdrv_updateinfo`), every pollinterval;
+    /// [`Ctx::full_poll`] says whether to read everything this time.
     fn update_info(&mut self, ctx: &mut Ctx) -> Result<(), DeviceError>;
 
     /// How often [`tick`](Self::tick) wants to run, if at all.
@@ -88,6 +91,13 @@ pub trait Driver: Send + 'static {
     /// Reopens a lost device.
     fn reconnect(&mut self, ctx: &mut Ctx) -> Result<(), DeviceError> {
         self.init_ups(ctx)
+    }
+
+    /// The default of `pollfreq` (seconds between full polls) for drivers
+    /// that poll the status more often than the rest; `None`: every poll
+    /// is full. A declared `pollfreq` key overrides it.
+    fn default_pollfreq(&self) -> Option<Duration> {
+        None
     }
 
     /// How long the first connection may take before the core declares the
@@ -119,9 +129,10 @@ pub trait Driver: Send + 'static {
 pub fn lookup(name: &str) -> Option<Box<dyn Driver>> {
     match name {
         "dummy-ups" => Some(Box::new(dummy::DummyUps::default())),
+        "nutdrv_qx" => Some(Box::new(nutdrv_qx::NutdrvQx::default())),
         _ => None,
     }
 }
 
 /// The program names of the drivers this executable holds.
-pub const DRIVERS: &[&str] = &["dummy-ups"];
+pub const DRIVERS: &[&str] = &["dummy-ups", "nutdrv_qx"];

@@ -148,7 +148,19 @@ pub enum DeviceRequest {
     /// Stop the device thread.
     Exit,
     /// Re-read the configuration.
+    Reload(ReloadKind),
+}
+
+/// What to do when a reload finds changes that need a restart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReloadKind {
+    /// Apply what can be applied, log the rest (SIGHUP, `-c reload`).
     Reload,
+    /// Exit (status 128 + SIGUSR1) so the service manager restarts us
+    /// (SIGUSR1, `-c reload-or-exit`).
+    OrExit,
+    /// Answer "failed" (`-c reload-or-error`, over the socket only).
+    OrError,
 }
 
 /// Sends requests to the device thread.
@@ -231,14 +243,17 @@ async fn connection(stream: UnixStream, shared: Arc<Shared>, dev: DeviceHandle, 
     });
     let mut reader = LineReader::new();
     let mut buf = [0u8; 512];
-    let mut logout = false;
+    let mut stopping = false;
     'outer: loop {
         let n = tokio::select! {
             r = rd.read(&mut buf) => match r {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             },
-            _ = stop.changed() => break,
+            _ = stop.changed() => {
+                stopping = true;
+                break;
+            }
         };
         for line in reader.feed(&buf[..n]) {
             let msg = match ServerMsg::decode_line(&line) {
@@ -249,20 +264,23 @@ async fn connection(stream: UnixStream, shared: Arc<Shared>, dev: DeviceHandle, 
                 }
             };
             if handle(&shared, &dev, id, msg).await {
-                logout = true;
-                break 'outer;
+                break 'outer; // LOGOUT
             }
             if !shared.lock_state().clients.iter().any(|c| c.id == id) {
                 break 'outer; // dropped for not keeping up
             }
         }
     }
+    // dropping our queue's sender lets the writer finish what is queued (a
+    // dump asked for just before the peer half-closed, `OK Goodbye`)
     shared.lock_state().clients.retain(|c| c.id != id);
-    if logout {
-        // let `OK Goodbye` reach the peer before closing
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), writer).await;
-    } else {
+    if stopping {
         writer.abort();
+    } else {
+        let abort = writer.abort_handle();
+        if tokio::time::timeout(std::time::Duration::from_secs(1), writer).await.is_err() {
+            abort.abort();
+        }
     }
     tracing::debug!("driver socket: connection {id} closed");
 }

@@ -48,16 +48,16 @@ pub struct Args {
     /// Run the monitoring child as this user (ignored with -p).
     #[arg(short = 'u', value_name = "user")]
     pub user: Option<String>,
-    /// IPv4 only.
+    /// IPv4 only (accepted; the client library picks the address family).
     #[arg(short = '4')]
     pub ipv4: bool,
-    /// IPv6 only.
+    /// IPv6 only (accepted; the client library picks the address family).
     #[arg(short = '6')]
     pub ipv6: bool,
     /// Connect timeout in seconds (newest NUT).
     #[arg(short = 'W', value_name = "secs")]
     pub connect_timeout: Option<u64>,
-    /// Use this configuration file instead of <confpath>/upsmon.conf.
+    /// Use this configuration file instead of `<confpath>/upsmon.conf`.
     #[arg(short = 'f', value_name = "file", hide = true)]
     pub file: Option<PathBuf>,
     /// Show the version and exit.
@@ -70,6 +70,13 @@ pub const DEFAULT_USER: &str = "nut";
 
 fn load(path: &std::path::Path) -> anyhow::Result<Settings> {
     let (conf, diags) = UpsmonConf::load(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    report(&conf, &diags)?;
+    Ok(Settings::from_conf(&conf))
+}
+
+/// Logs the diagnostics of a parsed file; an error makes it unusable.
+fn report(conf: &UpsmonConf, diags: &[crate::config::diag::Diagnostic]) -> anyhow::Result<()> {
+    let path = &conf.path;
     let mut fatal = false;
     for d in diags.iter().chain(conf.startup_diagnostics().iter()) {
         if d.is_error() {
@@ -82,7 +89,7 @@ fn load(path: &std::path::Path) -> anyhow::Result<Settings> {
     if fatal {
         anyhow::bail!("{}: unusable configuration", path.display());
     }
-    Ok(Settings::from_conf(&conf))
+    Ok(())
 }
 
 /// Runs upsmon; returns the exit status.
@@ -98,7 +105,6 @@ pub fn main(argv: Vec<OsString>) -> i32 {
     if args.version {
         return 0;
     }
-    crate::logging::init(crate::logging::LogConfig::new("upsmon").debug(args.debug));
     match run(args) {
         Ok(code) => code,
         Err(e) => {
@@ -109,7 +115,11 @@ pub fn main(argv: Vec<OsString>) -> i32 {
 }
 
 fn run(args: Args) -> anyhow::Result<i32> {
+    let init_logging = |extra: u8| {
+        crate::logging::init(crate::logging::LogConfig::new("upsmon").debug(args.debug.max(extra)));
+    };
     if let Some(c) = &args.command {
+        init_logging(0);
         let Some(cmd) = control::parse_command(c) else {
             anyhow::bail!("unknown command '{c}': use fsd, reload or stop");
         };
@@ -117,7 +127,13 @@ fn run(args: Args) -> anyhow::Result<i32> {
         return Ok(0);
     }
     let path = args.file.clone().unwrap_or_else(|| crate::config::paths::confpath().join("upsmon.conf"));
-    let settings = load(&path)?;
+    // Parsed before logging starts, so DEBUG_MIN can raise the level.
+    let parsed = UpsmonConf::load(&path);
+    let debug_min = parsed.as_ref().ok().and_then(|(c, _)| c.debug_min).unwrap_or(0).min(255) as u8;
+    init_logging(debug_min);
+    let (conf, diags) = parsed.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    report(&conf, &diags)?;
+    let settings = Settings::from_conf(&conf);
     if args.check_flag {
         return Ok(privileged::check_pdflag(settings.powerdownflag.as_deref()));
     }
@@ -171,7 +187,8 @@ fn run(args: Args) -> anyhow::Result<i32> {
     };
 
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    rt.block_on(serve(settings, path, request, activated))
+    let connector = NetConnector { connect_timeout: args.connect_timeout.map(std::time::Duration::from_secs) };
+    rt.block_on(serve(settings, path, request, activated, connector))
 }
 
 /// Detaches from the terminal (NUT's default without -F/-D).
@@ -197,6 +214,7 @@ async fn serve(
     path: PathBuf,
     request: ShutdownRequest,
     activated: Vec<std::os::fd::OwnedFd>,
+    connector: NetConnector,
 ) -> anyhow::Result<i32> {
     let (tx, rx) = mpsc::channel(8);
     let _pid_file = if activated.is_empty() {
@@ -226,7 +244,7 @@ async fn serve(
     let notifycmd = settings.notifycmd.as_deref().and_then(NotifyCmd::from_words);
     let effects = RealEffects::new(notifycmd, request);
     let loader: super::engine::Loader = Box::new(move || load(&path));
-    let monitor = Monitor::new(settings, NetConnector, effects).with_loader(loader);
+    let monitor = Monitor::new(settings, connector, effects).with_loader(loader);
     crate::systemd::ready_with_status("Starting: connecting to upsd");
     let (outcome, mut monitor) = monitor.run(rx).await;
     crate::systemd::stopping();

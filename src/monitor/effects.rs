@@ -133,4 +133,8 @@ impl Effects for RealEffects {
     async fn shutdown(&mut self) {
         self.shutdown.request().await;
     }
+
+    fn can_shut_down(&mut self) -> bool {
+        self.shutdown.parent_alive()
+    }
 }

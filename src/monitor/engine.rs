@@ -99,6 +99,11 @@ pub trait Effects {
     /// The privileged step: create POWERDOWNFLAG and run SHUTDOWNCMD (or
     /// ask logind to power off). Returns once it has been started.
     async fn shutdown(&mut self);
+    /// Whether the privileged side can still shut the machine down
+    /// (false once the privileged parent died).
+    fn can_shut_down(&mut self) -> bool {
+        true
+    }
 }
 
 /// A request from outside (`upsmon -c`, signals).
@@ -141,14 +146,22 @@ pub struct Monitor<C: Connector, E: Effects> {
     connector: C,
     effects: E,
     loader: Option<Loader>,
+    last_noparent: Option<Instant>,
 }
 
 impl<C: Connector, E: Effects> Monitor<C, E> {
     /// A monitor for `settings` (checked by the caller, see
     /// [`Settings::check_power`]).
     pub fn new(settings: Settings, connector: C, effects: E) -> Self {
-        let mut m =
-            Monitor { sleepval: settings.pollfreq, settings, upses: Vec::new(), connector, effects, loader: None };
+        let mut m = Monitor {
+            sleepval: settings.pollfreq,
+            settings,
+            upses: Vec::new(),
+            connector,
+            effects,
+            loader: None,
+            last_noparent: None,
+        };
         let specs = m.settings.monitors.clone();
         for spec in specs {
             m.add(spec);
@@ -225,6 +238,7 @@ impl<C: Connector, E: Effects> Monitor<C, E> {
                 self.force_shutdown(&mut commands).await;
                 return (Outcome::ShutdownStarted, self);
             }
+            self.check_parent();
             self.publish_status();
             let sleep = tokio::time::sleep(self.sleepval);
             tokio::pin!(sleep);
@@ -253,6 +267,21 @@ impl<C: Connector, E: Effects> Monitor<C, E> {
                 e.session.disconnect().await;
             }
         }
+    }
+
+    /// NUT's `check_parent`: NOPARENT, at most every 2 minutes, while the
+    /// privileged parent is gone.
+    fn check_parent(&mut self) {
+        if self.effects.can_shut_down() {
+            return;
+        }
+        let now = Instant::now();
+        if self.last_noparent.is_some_and(|t| now - t < Duration::from_secs(120)) {
+            return;
+        }
+        self.last_noparent = Some(now);
+        self.deliver(vec![Notification::system(NotifyType::Noparent)]);
+        tracing::error!("Parent died - shutdown impossible");
     }
 
     fn publish_status(&mut self) {

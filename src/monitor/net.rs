@@ -16,7 +16,10 @@ const NET_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Makes [`NetSession`]s.
 #[derive(Clone, Debug, Default)]
-pub struct NetConnector;
+pub struct NetConnector {
+    /// `-W`: the connect timeout (NUT's default 10 s otherwise).
+    pub connect_timeout: Option<Duration>,
+}
 
 /// One MONITOR line's connection.
 pub struct NetSession {
@@ -25,7 +28,7 @@ pub struct NetSession {
     client: Option<Client>,
 }
 
-fn options(s: &Settings, spec: &MonitorSpec) -> Options {
+fn options(s: &Settings, spec: &MonitorSpec, connect_timeout: Option<Duration>) -> Options {
     let host_rule =
         s.tls.certhosts.iter().find(|h| h.host == spec.host || h.host == format!("{}:{}", spec.host, spec.port));
     let forcessl = s.tls.forcessl || host_rule.is_some_and(|h| h.forcessl);
@@ -37,14 +40,14 @@ fn options(s: &Settings, spec: &MonitorSpec) -> Options {
             _ => Verify::None,
         },
         timeout: NET_TIMEOUT,
-        connect_timeout: NET_TIMEOUT,
+        connect_timeout: connect_timeout.unwrap_or(NET_TIMEOUT),
     }
 }
 
 impl Connector for NetConnector {
     type Session = NetSession;
     fn session(&self, spec: &MonitorSpec, settings: &Settings) -> NetSession {
-        NetSession { spec: spec.clone(), opts: options(settings, spec), client: None }
+        NetSession { spec: spec.clone(), opts: options(settings, spec, self.connect_timeout), client: None }
     }
 }
 

@@ -187,6 +187,17 @@ pub enum ShutdownRequest {
 }
 
 impl ShutdownRequest {
+    /// Whether the privileged parent still listens (always true without
+    /// one): the pipe's write end reports an error once the reader is gone.
+    pub fn parent_alive(&self) -> bool {
+        use std::os::fd::AsRawFd;
+        let ShutdownRequest::Pipe(f) = self else { return true };
+        let mut pfd = libc::pollfd { fd: f.as_raw_fd(), events: libc::POLLOUT, revents: 0 };
+        // SAFETY: one valid pollfd for an open descriptor, zero timeout.
+        let n = unsafe { libc::poll(&mut pfd, 1, 0) };
+        !(n > 0 && pfd.revents & (libc::POLLERR | libc::POLLHUP) != 0)
+    }
+
     /// Makes the request; returns once it has been handed over (pipe) or
     /// done (direct).
     pub async fn request(&mut self) {
@@ -293,6 +304,16 @@ pub fn lookup_user(name: &str) -> anyhow::Result<nix::unistd::User> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dead_parent_is_noticed() {
+        let (r, w) = nix::unistd::pipe().unwrap();
+        let req = ShutdownRequest::Pipe(File::from(w));
+        assert!(req.parent_alive());
+        drop(r);
+        assert!(!req.parent_alive());
+        assert!(ShutdownRequest::Direct(ShutdownAction { powerdownflag: None, shutdowncmd: None }).parent_alive());
+    }
 
     #[test]
     fn flag_file_is_only_ours_to_remove() {

@@ -370,3 +370,52 @@ async fn oblbduration_delays_the_decision() {
     // OB LB at 5; poll step gcd(2, 6) = 2; critical at 11 (6 s); +5.
     assert_eq!(rec.shutdown_at, Some(secs(16.0)));
 }
+
+#[tokio::test(start_paused = true)]
+async fn calibration_is_not_a_power_failure_but_losing_contact_during_it_is() {
+    use NotifyType::*;
+    let s = settings(vec![spec("ups", 1, Role::Primary)]);
+    let script = timeline(&[(0.0, "OL"), (3.0, "OB LB CAL"), (12.0, "<stale>")]);
+    let (out, rec, _) = run(s, vec![("ups", script)], |_| {}, secs(60.0), vec![]).await;
+    assert_eq!(out, Outcome::ShutdownStarted);
+    // OB LB while calibrating: not critical; contact lost at 13 while CAL:
+    // critical at once (newest NUT).
+    assert_eq!(kinds(&rec), vec![(5.0, Onbatt), (5.0, Lowbatt), (5.0, Cal), (13.0, Commbad), (13.0, Shutdown)]);
+    assert_eq!(rec.shutdown_at, Some(secs(18.0)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn bypass_then_silence_is_critical() {
+    use NotifyType::*;
+    let s = settings(vec![spec("ups", 1, Role::Primary)]);
+    let script = timeline(&[(0.0, "OL"), (3.0, "OL BYPASS"), (8.0, "<down>")]);
+    let (out, rec, _) = run(s, vec![("ups", script)], |_| {}, secs(60.0), vec![]).await;
+    assert_eq!(out, Outcome::ShutdownStarted);
+    // BYPASS seen at 5 (alert rate from then on), contact lost at 9.
+    assert_eq!(kinds(&rec), vec![(5.0, Bypass), (9.0, Commbad), (9.0, Shutdown)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn replace_battery_is_repeated_every_rbwarntime() {
+    use NotifyType::*;
+    let mut s = settings(vec![spec("ups", 0, Role::Secondary)]);
+    s.minsupplies = 0;
+    s.rbwarntime = Duration::from_secs(12);
+    let script = timeline(&[(0.0, "OL RB")]);
+    let (_, rec, _) = run(s, vec![("ups", script)], |_| {}, secs(30.0), vec![]).await;
+    // At 0, then when more than 12 s passed (polls every 5 s): 15, 30.
+    assert_eq!(kinds(&rec), vec![(0.0, Replbatt), (15.0, Replbatt), (30.0, Replbatt)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn off_counts_as_not_fed_after_offduration() {
+    use NotifyType::*;
+    let mut s = settings(vec![spec("ups", 1, Role::Primary)]);
+    s.offduration = Some(Duration::from_secs(6));
+    let script = timeline(&[(0.0, "OL"), (1.0, "OFF")]);
+    let (out, rec, _) = run(s, vec![("ups", script)], |_| {}, secs(60.0), vec![]).await;
+    assert_eq!(out, Outcome::ShutdownStarted);
+    // OFF at 5; alert rate 2 s; more than 6 s at 13; +5.
+    assert_eq!(kinds(&rec), vec![(5.0, Off), (13.0, Shutdown)]);
+    assert_eq!(rec.shutdown_at, Some(secs(18.0)));
+}

@@ -80,6 +80,8 @@ pub struct Bed {
     pub users: String,
     /// The upsd binary.
     pub upsd: PathBuf,
+    /// Extra upsd.conf lines.
+    pub upsd_conf: String,
 }
 
 /// The default users: an admin with every right, a monitor, a user with
@@ -90,12 +92,18 @@ pub const USERS: &str = "[admin]\n\tpassword = secret\n\tactions = SET\n\taction
 impl Bed {
     /// Debian's upsd with the default users.
     pub fn new(ups: Vec<Ups>) -> Bed {
-        Bed { ups, no_driver: Vec::new(), users: USERS.into(), upsd: require(DEBIAN_UPSD) }
+        Bed { ups, no_driver: Vec::new(), users: USERS.into(), upsd: require(DEBIAN_UPSD), upsd_conf: String::new() }
     }
 
     /// Adds a section without a running driver.
     pub fn without_driver(mut self, name: &str) -> Bed {
         self.no_driver.push(name.into());
+        self
+    }
+
+    /// Adds upsd.conf lines.
+    pub fn upsd_conf(mut self, lines: &str) -> Bed {
+        self.upsd_conf.push_str(lines);
         self
     }
 
@@ -124,7 +132,7 @@ impl Bed {
             ups_conf.push_str(&format!("[{n}]\n\tdriver = dummy-ups\n\tport = {n}.dev\n"));
         }
         write(dir.path(), "ups.conf", &ups_conf, 0o640);
-        write(dir.path(), "upsd.conf", &format!("LISTEN 127.0.0.1 {port}\nMAXAGE 15\n"), 0o640);
+        write(dir.path(), "upsd.conf", &format!("LISTEN 127.0.0.1 {port}\nMAXAGE 15\n{}", self.upsd_conf), 0o640);
         write(dir.path(), "upsd.users", &self.users, 0o640);
         let mut nut = RefNut { dir, port, children: Vec::new() };
         for u in &self.ups {
@@ -363,7 +371,11 @@ impl Scratch {
     /// with `extra_users` appended to upsd.users, and waits until it
     /// accepts connections.
     pub fn start_debian_upsd(&mut self, extra_users: &str) -> u16 {
-        let port = free_port();
+        self.start_debian_upsd_on(free_port(), extra_users)
+    }
+
+    /// [`start_debian_upsd`](Self::start_debian_upsd) on a given port.
+    pub fn start_debian_upsd_on(&mut self, port: u16, extra_users: &str) -> u16 {
         self.port = port;
         self.write("upsd.conf", format!("LISTEN 127.0.0.1 {port}\nMAXAGE 15\n"));
         self.write(
@@ -375,6 +387,27 @@ impl Scratch {
         c.args(["-F", "-u", "root"]).stdout(Stdio::null()).stderr(log);
         self.spawn("upsd", c);
         wait_within(Duration::from_secs(10), || TcpStream::connect(("127.0.0.1", port)).is_ok(), "upsd to listen");
+        port
+    }
+
+    /// Starts our upsd on `port`, serving the same ups.conf and driver
+    /// sockets as the bed but from a config directory of its own
+    /// (`<bed>/ours-upsd`), so that it can run beside Debian's upsd.
+    pub fn start_our_upsd(&mut self, port: u16, extra_users: &str) -> u16 {
+        let conf = self.dir.join("ours-upsd");
+        std::fs::create_dir_all(&conf).expect("mkdir");
+        std::fs::copy(self.dir.join("ups.conf"), conf.join("ups.conf")).expect("copy ups.conf");
+        std::fs::write(conf.join("upsd.conf"), format!("LISTEN 127.0.0.1 {port}\nMAXAGE 15\n")).unwrap();
+        std::fs::write(
+            conf.join("upsd.users"),
+            format!("[admin]\n\tpassword = secret\n\tactions = SET\n\tinstcmds = ALL\n{extra_users}"),
+        )
+        .unwrap();
+        let mut c = self.command(env!("CARGO_BIN_EXE_upsd"));
+        let log = std::fs::File::create(self.dir.join("our-upsd.log")).expect("log");
+        c.env("NUT_CONFPATH", &conf).args(["-F", "-u", "root"]).stdout(Stdio::null()).stderr(log);
+        self.spawn("our upsd", c);
+        wait_within(Duration::from_secs(10), || TcpStream::connect(("127.0.0.1", port)).is_ok(), "our upsd to listen");
         port
     }
 
@@ -414,8 +447,13 @@ impl Scratch {
 
     /// Runs Debian's `upsc <ups>@127.0.0.1:<port>`.
     pub fn upsc(&self, ups: &str) -> Output {
+        self.upsc_at(ups, self.port)
+    }
+
+    /// Runs Debian's `upsc` against the upsd on `port`.
+    pub fn upsc_at(&self, ups: &str, port: u16) -> Output {
         Command::new("/usr/bin/upsc")
-            .arg(format!("{ups}@127.0.0.1:{}", self.port))
+            .arg(format!("{ups}@127.0.0.1:{port}"))
             .stdin(Stdio::null())
             .output()
             .expect("run upsc")
@@ -424,9 +462,14 @@ impl Scratch {
     /// `upsc` once it answers with data (retrying while the driver is not
     /// connected yet or upsd still has only `WAIT`).
     pub fn upsc_ready(&self, ups: &str) -> String {
+        self.upsc_ready_at(ups, self.port)
+    }
+
+    /// [`upsc_ready`](Self::upsc_ready) against the upsd on `port`.
+    pub fn upsc_ready_at(&self, ups: &str, port: u16) -> String {
         let t0 = Instant::now();
         loop {
-            let o = self.upsc(ups);
+            let o = self.upsc_at(ups, port);
             let out = String::from_utf8_lossy(&o.stdout).into_owned();
             if o.status.success() && !out.contains("ups.status: WAIT") && out.contains("driver.name:") {
                 return out;

@@ -1,0 +1,233 @@
+#!/usr/bin/python3
+"""upsd benchmark: our upsd and Debian's NUT 2.8.0 upsd on the same
+dummy-ups driver, same machine, same run. Prints every figure for both and
+the ratio ours/NUT (and ours/echo where the target refers to the trivial
+echo server). Not a test: run it by hand.
+
+    cargo build --release --bin upsd --bin nut-bench-load
+    bench/upsd/run.py [--secs 3] [--quick]
+
+Server CPU is read from /proc/<pid>/stat (utime+stime) around each run;
+RSS from /proc/<pid>/status. Needs root (it runs Debian's daemons with -u
+root in a scratch directory) and loopback only.
+"""
+import argparse, json, os, shutil, signal, socket, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REL = os.path.join(ROOT, "target", "release")
+DEV = os.path.join(ROOT, "tests/data/ddl/Eaton/Eaton__Powerware_5130__usbhid-ups__2.4.3__01.dev")
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def cpu_ms(pid):
+    """CPU time of all threads in ms, ns resolution (schedstat)."""
+    total = 0
+    for t in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{t}/schedstat") as f:
+            total += int(f.read().split()[0])
+    return total / 1e6
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for l in f:
+            if l.startswith("VmRSS:"):
+                return int(l.split()[1])
+    return 0
+
+
+def ask(port, line, timeout=2):
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.sendall((line + "\n").encode())
+    data = s.recv(4096).decode()
+    s.close()
+    return data
+
+
+def raise_nofile():
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, 65536)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+
+class Bed:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="upsd-bench-")
+        shutil.copy(DEV, os.path.join(self.dir, "bench.dev"))
+        with open(os.path.join(self.dir, "ups.conf"), "w") as f:
+            f.write("[bench]\n\tdriver = dummy-ups\n\tport = bench.dev\n\tdesc = \"benchmark\"\n")
+        with open(os.path.join(self.dir, "upsd.users"), "w") as f:
+            f.write("[admin]\n\tpassword = secret\n\tactions = SET\n")
+        self.env = dict(os.environ, NUT_CONFPATH=self.dir, NUT_STATEPATH=self.dir, NUT_ALTPIDPATH=self.dir,
+                        NUT_DATAPATH="/usr/share/nut")
+        self.procs = []
+
+    def spawn(self, args, **kw):
+        p = subprocess.Popen(args, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, preexec_fn=raise_nofile, **kw)
+        self.procs.append(p)
+        return p
+
+    def close(self):
+        for p in self.procs:
+            p.kill()
+            p.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def start_upsd(bed, prog, port):
+    """Starts an upsd; returns (proc, exec-to-listening s, exec-to-data s)."""
+    with open(os.path.join(bed.dir, "upsd.conf"), "w") as f:
+        f.write(f"LISTEN 127.0.0.1 {port}\n")
+    t0 = time.monotonic()
+    p = bed.spawn([prog, "-F", "-u", "root"])
+    listening = None
+    while True:
+        try:
+            r = ask(port, "GET VAR bench ups.status", 0.5)
+            if listening is None:
+                listening = time.monotonic() - t0
+            if r.startswith("VAR") and "WAIT" not in r:
+                return p, listening, time.monotonic() - t0
+        except OSError:
+            pass
+        if time.monotonic() - t0 > 20:
+            raise SystemExit(f"{prog} did not come up")
+        time.sleep(0.002)
+
+
+def load(port, request, conns=1, pipeline=1, secs=3.0, idle=0, lst=False):
+    args = [os.path.join(REL, "nut-bench-load"), "load", "--addr", f"127.0.0.1:{port}", "--request", request,
+            "--conns", str(conns), "--pipeline", str(pipeline), "--secs", str(secs), "--idle", str(idle)]
+    if lst:
+        args.append("--list")
+    out = subprocess.run(args, check=True, capture_output=True, text=True, preexec_fn=raise_nofile)
+    return json.loads(out.stdout)
+
+
+def measure(pid, port, **kw):
+    c0 = cpu_ms(pid)
+    r = load(port, **kw)
+    r["cpu_ms"] = cpu_ms(pid) - c0
+    r["cpu_per_1k_ms"] = r["cpu_ms"] / max(r["requests"], 1) * 1000.0
+    return r
+
+
+def ratio(a, b):
+    return a / b if b else float("inf")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--secs", type=float, default=3.0)
+    ap.add_argument("--quick", action="store_true", help="fewer connection counts")
+    a = ap.parse_args()
+    raise_nofile()
+    for b in ("upsd", "nut-bench-load"):
+        if not os.path.exists(os.path.join(REL, b)):
+            raise SystemExit(f"build first: cargo build --release --bin upsd --bin nut-bench-load ({b} missing)")
+    bed = Bed()
+    rows = []
+    try:
+        drv = bed.spawn(["/lib/nut/dummy-ups", "-a", "bench", "-F", "-u", "root"])
+        while not os.path.exists(os.path.join(bed.dir, "dummy-ups-bench")):
+            time.sleep(0.05)
+        time.sleep(1.5)  # dummy-ups answers DUMPALL fully only after its first update
+        servers = {}
+        for name, prog in (("ours", os.path.join(REL, "upsd")), ("nut", "/lib/nut/upsd")):
+            port = free_port()
+            p, t_listen, t_data = start_upsd(bed, prog, port)
+            time.sleep(0.5)
+            servers[name] = dict(p=p, port=port, t_listen=t_listen, t_data=t_data, rss_idle=rss_kb(p.pid))
+        echo_port = free_port()
+        echo = bed.spawn([os.path.join(REL, "nut-bench-load"), "echo", "--addr", f"127.0.0.1:{echo_port}"])
+        time.sleep(0.3)
+        nvars = ask(servers["ours"]["port"], "LIST VAR bench").count("\nVAR ")
+        print(f"# dummy-ups serving {os.path.basename(DEV)}; LIST VAR has about {nvars}+ variables "
+              f"(first segment); {os.cpu_count()} CPUs; {a.secs} s per run\n")
+
+        # RSS with 4000 connections held open, before any load (no heap
+        # left over from the load runs) connections held open
+        holders = []
+        for name in ("ours", "nut"):
+            s = servers[name]
+            socks = []
+            for _ in range(4000):
+                socks.append(socket.create_connection(("127.0.0.1", s["port"])))
+            time.sleep(1.0)
+            ask(s["port"], "NETVER")
+            s["rss_4000"] = rss_kb(s["p"].pid)
+            for k in socks:
+                k.close()
+            holders.append(len(socks))
+        def both(label, target=None, **kw):
+            res = {}
+            for name in ("ours", "nut"):
+                s = servers[name]
+                res[name] = measure(s["p"].pid, s["port"], secs=a.secs, **kw)
+            if target == "echo":
+                res["echo"] = measure(echo.pid, echo_port, secs=a.secs, **kw)
+            rows.append((label, res))
+            o, n = res["ours"], res["nut"]
+            line = (f"{label:<44} ours {o['rps']:>11.0f} req/s p50 {o['p50_ms']:>7.3f} p99 {o['p99_ms']:>7.3f} "
+                    f"cpu/1k {o['cpu_per_1k_ms']:>7.2f} ms | NUT {n['rps']:>9.0f} req/s p50 {n['p50_ms']:>7.3f} "
+                    f"p99 {n['p99_ms']:>7.3f} cpu/1k {n['cpu_per_1k_ms']:>7.2f} ms | x{ratio(o['rps'], n['rps']):.1f} "
+                    f"thr, cpu ratio {ratio(o['cpu_per_1k_ms'], n['cpu_per_1k_ms']):.2f}")
+            if "echo" in res:
+                e = res["echo"]
+                line += (f" | echo {e['rps']:.0f} req/s cpu/1k {e['cpu_per_1k_ms']:.2f} ms, ours/echo cpu "
+                         f"{ratio(o['cpu_per_1k_ms'], e['cpu_per_1k_ms']):.2f}")
+            print(line, flush=True)
+            return res
+
+        conns = [1, 8, 64] if a.quick else [1, 8, 64, 512]
+        for c in conns:
+            both(f"GET VAR, {c} conn", target="echo" if c == 64 else None,
+                 request="GET VAR bench ups.status", conns=c)
+        for c in conns:
+            both(f"LIST VAR ({nvars}+ vars), {c} conn", request="LIST VAR bench", conns=c, lst=True)
+        both("GET VAR pipelined, 8 conn x 16/write", target="echo", request="GET VAR bench ups.status", conns=8,
+             pipeline=16)
+        for idle in (0, 1000) if a.quick else (0, 1000, 10000):
+            both(f"active GET latency, {idle} idle conns", request="GET VAR bench ups.status", conns=1, idle=idle)
+        print()
+        o, n = servers["ours"], servers["nut"]
+        print(f"RSS idle: ours {o['rss_idle']} kB, NUT {n['rss_idle']} kB, ratio {ratio(o['rss_idle'], n['rss_idle']):.2f}")
+        print(f"RSS with 4000 conns: ours {o['rss_4000']} kB, NUT {n['rss_4000']} kB, "
+              f"ratio {ratio(o['rss_4000'], n['rss_4000']):.2f}")
+        print(f"exec to listening: ours {o['t_listen']*1000:.1f} ms, NUT {n['t_listen']*1000:.1f} ms; "
+              f"exec to data served: ours {o['t_data']*1000:.1f} ms, NUT {n['t_data']*1000:.1f} ms")
+        # Targets of issue 3
+        def get(label):
+            return dict(rows)[label]
+        print("\nTargets:")
+        g64 = get("GET VAR, 64 conn")
+        print(f"  GET@64 cpu/1k ours <= NUT: {g64['ours']['cpu_per_1k_ms']:.2f} vs {g64['nut']['cpu_per_1k_ms']:.2f} ms; "
+              f"within 10% of echo: ours/echo {ratio(g64['ours']['cpu_per_1k_ms'], g64['echo']['cpu_per_1k_ms']):.2f}")
+        l1 = get(f"LIST VAR ({nvars}+ vars), 1 conn")
+        print(f"  LIST@1 p50 < 1 ms: {l1['ours']['p50_ms']:.3f} ms (NUT {l1['nut']['p50_ms']:.3f}); cpu/1k ratio "
+              f"{ratio(l1['ours']['cpu_per_1k_ms'], l1['nut']['cpu_per_1k_ms']):.2f} (target <= 0.3)")
+        pp = get("GET VAR pipelined, 8 conn x 16/write")
+        print(f"  pipelined >= 100x NUT: x{ratio(pp['ours']['rps'], pp['nut']['rps']):.0f} "
+              f"({pp['ours']['rps']:.0f} vs {pp['nut']['rps']:.0f} req/s; echo {pp['echo']['rps']:.0f})")
+        idles = [r for r in rows if r[0].startswith("active GET latency")]
+        base, last = idles[0][1], idles[-1][1]
+        print(f"  p99 with {idles[-1][0].split(', ')[1]} within 1.5x of none: ours "
+              f"{ratio(last['ours']['p99_ms'], base['ours']['p99_ms']):.2f}x, NUT "
+              f"{ratio(last['nut']['p99_ms'], base['nut']['p99_ms']):.2f}x")
+        print(f"  RSS idle <= NUT: {o['rss_idle']} vs {n['rss_idle']} kB; 4000 conns <= 10 MB: {o['rss_4000']} kB")
+    finally:
+        bed.close()
+
+
+if __name__ == "__main__":
+    main()
