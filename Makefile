@@ -76,8 +76,9 @@ DRIVERS      := $(shell awk '/pub const DRIVERS/,/\];/' src/driver/mod.rs 2>/dev
 SNMP_DRIVERS   := $(filter snmp-ups,$(DRIVERS))
 SERVER_DRIVERS := $(filter-out $(SNMP_DRIVERS),$(DRIVERS))
 
-# programs that only run at build time (docs, generated files): never installed
-BUILD_TOOLS := nut-gen-docs nut-udev-rules
+# programs that only run at build time (docs, generated files) or for
+# benchmarks: never installed
+BUILD_TOOLS := nut-gen-docs nut-udev-rules nut-bench-load
 
 # the program whose man page and completions belong to each component
 CLIENT_DOC_NAMES := $(CLIENT_SBIN) $(CLIENT_BIN) $(CLIENT_CONF)
