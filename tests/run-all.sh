@@ -11,7 +11,7 @@ die() { printf 'run-all.sh: %s\n' "$*" >&2; exit 1; }
 
 # Debian packages: the reference NUT 2.8.0 our tests compare against, and
 # the tools the tests drive (pty pairs, the system-test container).
-apt_pkgs=(nut-server nut-client nut-snmp python3-nut socat)
+apt_pkgs=(nut-server nut-client nut-snmp python3-nut socat dbus systemd libusb-1.0-0-dev pkg-config)
 [ -x tests/system/run.sh ] && apt_pkgs+=(systemd-container debootstrap)
 missing=()
 for p in "${apt_pkgs[@]}"; do

@@ -107,9 +107,9 @@ impl Effects for RealEffects {
         }
         let ups = n.ups.as_deref().unwrap_or("");
         if flags.syslog {
-            tracing::info!(nut_ups = %ups, nut_event = %n.kind.as_str(), "{message}");
+            tracing::info!(nut_ups = %crate::monitor::journal_ups(ups), nut_monitor = %ups, nut_event = %n.kind.as_str(), "{message}");
         } else {
-            tracing::debug!(nut_ups = %ups, nut_event = %n.kind.as_str(), "notification (not logged): {message}");
+            tracing::debug!(nut_ups = %crate::monitor::journal_ups(ups), nut_monitor = %ups, nut_event = %n.kind.as_str(), "notification (not logged): {message}");
         }
         if flags.wall {
             wall(message);

@@ -187,9 +187,9 @@ impl<C: Connector, E: Effects> Monitor<C, E> {
 
     fn add(&mut self, spec: MonitorSpec) {
         if spec.power_value > 0 {
-            tracing::info!(nut_ups = %spec.system, "UPS: {} ({}) (power value {})", spec.system, super::settings::role_word(spec.role), spec.power_value);
+            tracing::info!(nut_ups = %crate::monitor::journal_ups(&spec.system), nut_monitor = %spec.system, "UPS: {} ({}) (power value {})", spec.system, super::settings::role_word(spec.role), spec.power_value);
         } else {
-            tracing::info!(nut_ups = %spec.system, "UPS: {} (monitoring only)", spec.system);
+            tracing::info!(nut_ups = %crate::monitor::journal_ups(&spec.system), nut_monitor = %spec.system, "UPS: {} (monitoring only)", spec.system);
         }
         let session = self.connector.session(&spec, &self.settings);
         let state = UpsState::new(spec.system.clone(), spec.role, spec.power_value);
@@ -292,7 +292,7 @@ impl<C: Connector, E: Effects> Monitor<C, E> {
     /// One poll of UPS `i` (NUT's `pollups`).
     async fn poll(&mut self, i: usize) {
         if !self.upses[i].session.is_connected() {
-            tracing::debug!(nut_ups = %self.upses[i].spec.system, "Trying to connect to UPS [{}]", self.upses[i].spec.system);
+            tracing::debug!(nut_ups = %crate::monitor::journal_ups(&self.upses[i].spec.system), nut_monitor = %self.upses[i].spec.system, "Trying to connect to UPS [{}]", self.upses[i].spec.system);
             match self.upses[i].session.connect().await {
                 Ok(()) => tracing::debug!("Logged into UPS {}", self.upses[i].spec.system),
                 Err(ConnectError::Connect(e)) => {
@@ -302,7 +302,7 @@ impl<C: Connector, E: Effects> Monitor<C, E> {
                     return;
                 }
                 Err(ConnectError::Auth(e)) => {
-                    tracing::error!(nut_ups = %self.upses[i].spec.system, "{e}");
+                    tracing::error!(nut_ups = %crate::monitor::journal_ups(&self.upses[i].spec.system), nut_monitor = %self.upses[i].spec.system, "{e}");
                     return;
                 }
             }
@@ -313,7 +313,7 @@ impl<C: Connector, E: Effects> Monitor<C, E> {
                 let alarm = if has_alarm { self.upses[i].session.get_var("ups.alarm").await.ok() } else { None };
                 let e = &mut self.upses[i];
                 if e.fail_message.take().is_some() && self.settings.pollfail_log_throttle_max >= 0 {
-                    tracing::error!(nut_ups = %e.spec.system, "Poll UPS [{}] recovered from failure state", e.spec.system);
+                    tracing::error!(nut_ups = %crate::monitor::journal_ups(&e.spec.system), nut_monitor = %e.spec.system, "Poll UPS [{}] recovered from failure state", e.spec.system);
                 }
                 e.fail_count = 0;
                 self.with_ctx(i, |st, cx| st.observe(cx, &status, alarm.as_deref()));
@@ -362,9 +362,9 @@ impl<C: Connector, E: Effects> Monitor<C, E> {
         }
         e.fail_message = Some(text.to_string());
         if log {
-            tracing::error!(nut_ups = %e.spec.system, "{text}");
+            tracing::error!(nut_ups = %crate::monitor::journal_ups(&e.spec.system), nut_monitor = %e.spec.system, "{text}");
         } else {
-            tracing::debug!(nut_ups = %e.spec.system, "{text}");
+            tracing::debug!(nut_ups = %crate::monitor::journal_ups(&e.spec.system), nut_monitor = %e.spec.system, "{text}");
         }
     }
 
@@ -378,7 +378,7 @@ impl<C: Connector, E: Effects> Monitor<C, E> {
             self.upses[i].state.promote_if_dead(now, deadtime);
             let critical = self.with_ctx(i, |st, cx| st.is_critical(cx));
             if critical {
-                tracing::debug!(nut_ups = %self.upses[i].spec.system, "Critical UPS: {}", self.upses[i].spec.system);
+                tracing::debug!(nut_ups = %crate::monitor::journal_ups(&self.upses[i].spec.system), nut_monitor = %self.upses[i].spec.system, "Critical UPS: {}", self.upses[i].spec.system);
             } else {
                 val_ol += u64::from(self.upses[i].spec.power_value);
             }
@@ -415,9 +415,9 @@ impl<C: Connector, E: Effects> Monitor<C, E> {
             }
             primary = true;
             let sys = self.upses[i].spec.system.clone();
-            tracing::debug!(nut_ups = %sys, "Setting FSD on UPS {sys}");
+            tracing::debug!(nut_ups = %crate::monitor::journal_ups(&sys), nut_monitor = %sys, "Setting FSD on UPS {sys}");
             if let Err(e) = self.upses[i].session.set_fsd().await {
-                tracing::error!(nut_ups = %sys, "FSD set on UPS {sys} failed: {e}");
+                tracing::error!(nut_ups = %crate::monitor::journal_ups(&sys), nut_monitor = %sys, "FSD set on UPS {sys} failed: {e}");
             }
         }
         if primary {

@@ -40,3 +40,16 @@ pub mod settings;
 pub mod state;
 #[cfg(test)]
 mod tests;
+
+/// The UPS name of a MONITOR system string (`myups@host:port` → `myups`):
+/// what upsmon's journal lines carry as `NUT_UPS=`, so that
+/// `journalctl NUT_UPS=myups` finds them beside the driver's and upsd's
+/// lines; the whole system string goes in `NUT_MONITOR=`.
+///
+/// ```
+/// assert_eq!(nut::monitor::journal_ups("myups@localhost:3493"), "myups");
+/// assert_eq!(nut::monitor::journal_ups("solo"), "solo");
+/// ```
+pub fn journal_ups(system: &str) -> &str {
+    system.split('@').next().unwrap_or(system)
+}

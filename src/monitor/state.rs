@@ -371,7 +371,7 @@ impl UpsState {
                     if let Some(limit) = cx.settings.offduration {
                         if !limit.is_zero() && now - since > limit {
                             tracing::warn!(
-                                nut_ups = %self.system,
+                                nut_ups = %crate::monitor::journal_ups(&self.system), nut_monitor = %self.system,
                                 "{} is in state OFF for {} sec, assuming the line is not fed \
                                  (if it is calibrating etc., check the upsmon 'OFFDURATION' option)",
                                 self.system,
@@ -386,7 +386,7 @@ impl UpsState {
         }
         self.off_since = Some(now);
         if cx.settings.offduration == Some(Duration::ZERO) {
-            tracing::warn!(nut_ups = %self.system, "{} is in state OFF, assuming the line is not fed", self.system);
+            tracing::warn!(nut_ups = %crate::monitor::journal_ups(&self.system), nut_monitor = %self.system, "{} is in state OFF, assuming the line is not fed", self.system);
             self.off_critical = true;
         }
         self.notify(cx, NotifyType::Off);
@@ -435,7 +435,7 @@ impl UpsState {
     /// promoted to OB+LB (no notification, as in NUT).
     pub fn promote_if_dead(&mut self, now: Instant, deadtime: Duration) -> bool {
         if older_than(self.last_poll, now, deadtime) && self.flags.onbatt && !self.flags.lowbatt {
-            tracing::debug!(nut_ups = %self.system, "Promoting dead UPS: {}", self.system);
+            tracing::debug!(nut_ups = %crate::monitor::journal_ups(&self.system), nut_monitor = %self.system, "Promoting dead UPS: {}", self.system);
             self.flags.lowbatt = true;
             return true;
         }
@@ -455,7 +455,7 @@ impl UpsState {
         if self.comm == Seen::No {
             if self.flags.trim || self.flags.boost {
                 tracing::warn!(
-                    nut_ups = %sys,
+                    nut_ups = %crate::monitor::journal_ups(&sys), nut_monitor = %sys,
                     "UPS [{sys}] was last known to be regulating the voltage and currently is not \
                      communicating, but we make no assumptions if it is dead now"
                 );
@@ -466,13 +466,13 @@ impl UpsState {
                         let since = self.over_since.unwrap_or(now);
                         if now - since < limit {
                             tracing::warn!(
-                                nut_ups = %sys,
+                                nut_ups = %crate::monitor::journal_ups(&sys), nut_monitor = %sys,
                                 "UPS [{sys}] was last known to be overloaded and currently is not \
                                  communicating (waiting for OVERDURATION to elapse)"
                             );
                         } else {
                             tracing::warn!(
-                                nut_ups = %sys,
+                                nut_ups = %crate::monitor::journal_ups(&sys), nut_monitor = %sys,
                                 "UPS [{sys}] was last known to be overloaded for longer than {} sec and is \
                                  still not communicating, assuming dead",
                                 limit.as_secs()
@@ -481,7 +481,7 @@ impl UpsState {
                         }
                     }
                     None => tracing::warn!(
-                        nut_ups = %sys,
+                        nut_ups = %crate::monitor::journal_ups(&sys), nut_monitor = %sys,
                         "UPS [{sys}] was last known to be overloaded and currently is not communicating, \
                          but we make no assumptions if it is dead now"
                     ),
@@ -489,7 +489,7 @@ impl UpsState {
             }
             if (self.alarm_state || self.flags.alarm) && s.alarmcritical {
                 tracing::warn!(
-                    nut_ups = %sys,
+                    nut_ups = %crate::monitor::journal_ups(&sys), nut_monitor = %sys,
                     "UPS [{sys}] was last known to be in an ALARM state and currently is not \
                      communicating, assuming dead"
                 );
@@ -497,21 +497,21 @@ impl UpsState {
             }
             if self.flags.cal {
                 tracing::warn!(
-                    nut_ups = %sys,
+                    nut_ups = %crate::monitor::journal_ups(&sys), nut_monitor = %sys,
                     "UPS [{sys}] was last known to be calibrating and currently is not communicating, assuming dead"
                 );
                 return true;
             }
             if self.bypass_state || self.flags.bypass {
                 tracing::warn!(
-                    nut_ups = %sys,
+                    nut_ups = %crate::monitor::journal_ups(&sys), nut_monitor = %sys,
                     "UPS [{sys}] was last known to be on BYPASS and currently is not communicating, assuming dead"
                 );
                 return true;
             }
             if self.off_critical || (s.offduration.is_some() && self.flags.off) {
                 tracing::warn!(
-                    nut_ups = %sys,
+                    nut_ups = %crate::monitor::journal_ups(&sys), nut_monitor = %sys,
                     "UPS [{sys}] was last known to be (administratively) OFF and currently is not \
                      communicating, assuming dead"
                 );
@@ -519,13 +519,13 @@ impl UpsState {
             }
         }
         if self.flags.off && s.offduration.is_some() && self.off_critical {
-            tracing::warn!(nut_ups = %sys, "UPS [{sys}] is reported as (administratively) OFF");
+            tracing::warn!(nut_ups = %crate::monitor::journal_ups(&sys), nut_monitor = %sys, "UPS [{sys}] is reported as (administratively) OFF");
             return true;
         }
         if !self.flags.onbatt || !self.flags.lowbatt {
             if let Some(since) = self.oblb_since.take() {
                 tracing::warn!(
-                    nut_ups = %sys,
+                    nut_ups = %crate::monitor::journal_ups(&sys), nut_monitor = %sys,
                     "UPS [{sys}] returned from OB+LB state after {} seconds",
                     (now - since).as_secs()
                 );
@@ -534,7 +534,7 @@ impl UpsState {
         }
         if self.flags.cal {
             tracing::warn!(
-                nut_ups = %sys,
+                nut_ups = %crate::monitor::journal_ups(&sys), nut_monitor = %sys,
                 "UPS [{sys}] is OB+LB now, but it is also calibrating - not declaring a critical state"
             );
             return false;
@@ -543,7 +543,7 @@ impl UpsState {
             match self.oblb_since {
                 None => {
                     tracing::warn!(
-                        nut_ups = %sys,
+                        nut_ups = %crate::monitor::journal_ups(&sys), nut_monitor = %sys,
                         "UPS [{sys}] is OB+LB now, but OBLBDURATION={} - not declaring a critical state yet",
                         s.oblbduration.as_secs()
                     );
@@ -558,7 +558,7 @@ impl UpsState {
             return true;
         }
         if older_than(self.last_noncrit, now, s.hostsync) {
-            tracing::warn!(nut_ups = %sys, "Giving up on the primary for UPS [{sys}]");
+            tracing::warn!(nut_ups = %crate::monitor::journal_ups(&sys), nut_monitor = %sys, "Giving up on the primary for UPS [{sys}]");
             return true;
         }
         false

@@ -57,12 +57,12 @@ pub async fn run(shared: Arc<Shared>, target: DriverTarget, mut stop: watch::Rec
         match stream {
             Err(e) => {
                 if last_log.is_none_or(|t| t.elapsed() >= LOG_EVERY) {
-                    tracing::warn!("Can't connect to UPS [{}] ({}): {}", target.ups, target.socket, os_msg(&e));
+                    tracing::warn!(nut_ups = %target.ups, "Can't connect to UPS [{}] ({}): {}", target.ups, target.socket, os_msg(&e));
                     last_log = Some(Instant::now());
                 }
             }
             Ok(stream) => {
-                tracing::info!("Connected to UPS [{}]: {}", target.ups, target.socket);
+                tracing::info!(nut_ups = %target.ups, "Connected to UPS [{}]: {}", target.ups, target.socket);
                 let why = connected(&shared, &target, owner, stream, &mut stop).await;
                 if let Some(u) = shared.lock().ups_mut(&target.ups) {
                     if u.link.as_ref().is_some_and(|l| l.owner == owner) {
@@ -72,7 +72,7 @@ pub async fn run(shared: Arc<Shared>, target: DriverTarget, mut stop: watch::Rec
                 match why {
                     End::Stopped => return,
                     End::Lost(msg) => {
-                        tracing::warn!("Driver connection for UPS [{}] lost: {}", target.ups, msg);
+                        tracing::warn!(nut_ups = %target.ups, "Driver connection for UPS [{}] lost: {}", target.ups, msg);
                         last_log = Some(Instant::now());
                     }
                 }
@@ -142,7 +142,7 @@ async fn connected(
                 if let Some(u) = st.ups_mut(&target.ups).filter(|u| u.link.as_ref().is_some_and(|l| l.owner == owner)) {
                     for line in &lines {
                         let Ok(msg) = DriverMsg::decode_line(line) else {
-                            tracing::debug!("UPS [{}]: ignoring driver line {:?}", target.ups, line.texts());
+                            tracing::debug!(nut_ups = %target.ups, "UPS [{}]: ignoring driver line {:?}", target.ups, line.texts());
                             continue;
                         };
                         let Some(link) = u.link.as_mut() else { break };
@@ -177,9 +177,9 @@ async fn connected(
                     let Some(u) = st.ups_mut(&target.ups) else { return End::Stopped };
                     let stale = u.is_stale(now, maxage);
                     if stale && !u.stale_logged {
-                        tracing::warn!("Data for UPS [{}] is stale - check driver", u.name);
+                        tracing::warn!(nut_ups = %u.name, "Data for UPS [{}] is stale - check driver", u.name);
                     } else if !stale && u.stale_logged {
-                        tracing::info!("UPS [{}] data is no longer stale", u.name);
+                        tracing::info!(nut_ups = %u.name, "UPS [{}] data is no longer stale", u.name);
                     }
                     u.stale_logged = stale;
                     let heard = u.link.as_ref().map_or(now, |l| l.last_heard);

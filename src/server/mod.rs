@@ -110,12 +110,12 @@ impl Server {
         let keep = |name: &str| new.upses.iter().any(|e| e.name.eq_ignore_ascii_case(name));
         let removed: Vec<String> = st.upses.iter().filter(|u| !keep(&u.name)).map(|u| u.name.clone()).collect();
         for name in &removed {
-            tracing::info!("Deleting UPS [{name}]");
+            tracing::info!(nut_ups = %name, "Deleting UPS [{name}]");
             if let Some(t) = self.drivers.remove(&name.to_ascii_lowercase()) {
                 let _ = t.stop.send(true);
             }
             for l in st.logins.values().filter(|l| l.ups == *name) {
-                tracing::info!("Kicking client {} (was on UPS [{name}])", l.addr);
+                tracing::info!(nut_ups = %name, "Kicking client {} (was on UPS [{name}])", l.addr);
                 l.conn.kick.notify_one();
             }
             st.upses.retain(|u| u.name != *name);
@@ -133,7 +133,7 @@ impl Server {
                     }
                 }
                 None => {
-                    tracing::info!("New UPS [{}]", e.name);
+                    tracing::info!(nut_ups = %e.name, "New UPS [{}]", e.name);
                     st.upses.insert(0, Ups::new(e.name.clone(), e.desc.clone(), socket.clone()));
                     restart.push((e.name.clone(), socket));
                 }

@@ -320,7 +320,7 @@ impl Session {
                 if l.tx.try_send(msg).is_err() {
                     return err(out, ErrorCode::SetFailed);
                 }
-                tracing::info!("Set variable on UPS [{}] by {}@{}", u.name, user, self.addr);
+                tracing::info!(nut_ups = %u.name, "Set variable on UPS [{}] by {}@{}", u.name, user, self.addr);
                 self.forwarded(st, tracking, now, out);
             }
             Request::Instcmd { ups, cmd, param } => {
@@ -341,7 +341,7 @@ impl Session {
                 if l.tx.try_send(msg).is_err() {
                     return err(out, ErrorCode::InstcmdFailed);
                 }
-                tracing::info!("Instant command: {}@{} did {} on {}", user, self.addr, name, u.name);
+                tracing::info!(nut_ups = %u.name, "Instant command: {}@{} did {} on {}", user, self.addr, name, u.name);
                 self.forwarded(st, tracking, now, out);
             }
             Request::Login { ups } => {
@@ -355,6 +355,7 @@ impl Session {
                 }
                 let name = u.name.clone();
                 tracing::info!(
+                    nut_ups = %name,
                     "User {}@{} logged into UPS [{}]{}",
                     user,
                     self.addr,
@@ -389,7 +390,7 @@ impl Session {
                 }
                 let user = user.to_string();
                 if let Some(u) = st.ups_mut(&ups) {
-                    tracing::warn!("Client {}@{} set FSD on UPS [{}]", user, self.addr, u.name);
+                    tracing::warn!(nut_ups = %u.name, "Client {}@{} set FSD on UPS [{}]", user, self.addr, u.name);
                     u.fsd = true;
                 }
                 push(out, Reply::OkFsdSet);
