@@ -6,7 +6,7 @@
 set -euo pipefail
 cache=${ROOTFS_CACHE:-/var/cache/nut-ci}
 suite=${SUITE:-bookworm}
-extra=${EXTRA_PKGS:-procps,iproute2}
+extra=${EXTRA_PKGS:-procps,iproute2,libusb-1.0-0}
 key=$(printf '%s|%s|v1' "$suite" "$extra" | sha256sum | cut -c1-12)
 tarball=$cache/rootfs-$suite-$key.tar
 mkdir -p "$cache"
