@@ -366,12 +366,13 @@ impl Client {
         let Some(first) = self.line() else { return out };
         let list = first.starts_with("BEGIN LIST");
         out.push(first);
-        while list {
-            let Some(l) = self.line() else { break };
-            let end = l.starts_with("END LIST");
-            out.push(l);
-            if end {
-                break;
+        if list {
+            while let Some(l) = self.line() {
+                let end = l.starts_with("END LIST");
+                out.push(l);
+                if end {
+                    break;
+                }
             }
         }
         out
