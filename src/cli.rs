@@ -17,6 +17,11 @@ pub fn commands() -> Vec<clap::Command> {
         crate::client::upscmd::Args::command(),
         crate::client::upslog::Args::command(),
         crate::server::cli::Args::command(),
+        crate::monitor::daemon::Args::command(),
+        crate::driver::upsdrvctl::Args::command(),
+        crate::driver::cli::DriverArgs::command()
+            .name("dummy-ups")
+            .about("Driver for a simulated UPS (data files) or a repeater of another upsd"),
     ]
 }
 

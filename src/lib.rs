@@ -20,9 +20,13 @@
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod driver;
 pub mod logging;
 pub mod model;
+pub mod monitor;
 pub mod proto;
+pub mod qx;
+pub mod sched;
 pub mod server;
 pub mod systemd;
 

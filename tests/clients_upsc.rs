@@ -1,5 +1,6 @@
-//! Our `upsc` against Debian's 2.8.0 `upsc`, both talking to Debian's
-//! upsd serving real device dumps through Debian's dummy-ups: stdout,
+//! Our `upsc` against Debian's 2.8.0 `upsc`, both talking to the same
+//! upsd — Debian's, and again ours — serving real device dumps through
+//! Debian's dummy-ups (and over TLS with our upsd): stdout,
 //! stderr and exit status must be identical (normalisations listed in
 //! `common/compare.rs`). Plus the `-j` output of NUT 2.8.5, which Debian's
 //! 2.8.0 lacks, checked against the plain output.
@@ -18,6 +19,7 @@ use common::dumps::dumps;
 use common::refnut::{free_port, Bed};
 
 const OURS: &str = env!("CARGO_BIN_EXE_upsc");
+const OUR_UPSD: &str = env!("CARGO_BIN_EXE_upsd");
 
 fn post(c: &Case, mut r: Run) -> Run {
     // the usage text's extra paragraph about -j
@@ -42,8 +44,17 @@ fn logged_in(port: u16, ups: &str) -> TcpStream {
 }
 
 #[test]
-fn upsc_matches_debian() {
-    let bed = Bed::new(dumps()).without_driver("nodrv").start();
+fn upsc_matches_debian_on_debian_upsd() {
+    upsc_matches_debian(Bed::new(dumps()));
+}
+
+#[test]
+fn upsc_matches_debian_on_our_upsd() {
+    upsc_matches_debian(Bed::new(dumps()).upsd(OUR_UPSD.into()));
+}
+
+fn upsc_matches_debian(bed: Bed) {
+    let bed = bed.without_driver("nodrv").start();
     let _login = logged_in(bed.port, "apc");
     let down = format!("apc@127.0.0.1:{}", free_port());
     let mut cases = Vec::new();
@@ -101,8 +112,44 @@ fn upsc_matches_debian() {
 
 /// `-j` (NUT 2.8.5): the same data as the plain output, in NUT's layout.
 #[test]
-fn upsc_json_output() {
-    let bed = Bed::new(vec![dumps().remove(0), dumps().remove(2)]).start();
+fn upsc_json_output_on_debian_upsd() {
+    upsc_json_output(Bed::new(vec![dumps().remove(0), dumps().remove(2)]));
+}
+
+#[test]
+fn upsc_json_output_on_our_upsd() {
+    upsc_json_output(Bed::new(vec![dumps().remove(0), dumps().remove(2)]).upsd(OUR_UPSD.into()));
+}
+
+/// STARTTLS: our upsd with a certificate; Debian's upsc (NSS) and ours
+/// both go encrypted. Debian's NSS log lines are normalised away (see
+/// common/compare.rs); libupsclient's own two lines must match.
+#[test]
+fn upsc_over_tls_on_our_upsd() {
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("upsd.pem");
+    let tls = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tls");
+    let mut both = std::fs::read(tls.join("server.pem")).unwrap();
+    both.extend(std::fs::read(tls.join("server.key")).unwrap());
+    std::fs::write(&pem, both).unwrap();
+    let bed = Bed::new(vec![dumps().remove(0)])
+        .upsd(OUR_UPSD.into())
+        .upsd_conf(&format!("CERTFILE {}\n", pem.display()))
+        .start();
+    let t = bed.target("apc");
+    let cases = vec![
+        Case::new(&[t.as_str()]),
+        Case::new(&[t.as_str(), "ups.status"]),
+        Case::new(&["-l", &bed.host()]),
+        Case::new(&[bed.target("nosuch").as_str()]),
+    ];
+    compare_all("upsc", Path::new(OURS), &cases, post);
+    let r = run(Path::new(OURS), &[t, "ups.status".into()], b"");
+    assert_eq!(r.stderr, "Connected to NUT server 127.0.0.1 in SSL\nCertificate verification is disabled\n");
+}
+
+fn upsc_json_output(bed: Bed) {
+    let bed = bed.start();
     let ours = Path::new(OURS);
     let a = |args: &[&str]| run(ours, &args.iter().map(|s| s.to_string()).collect::<Vec<_>>(), b"");
 

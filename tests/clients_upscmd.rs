@@ -1,4 +1,5 @@
-//! Our `upscmd` against Debian's 2.8.0 `upscmd` (same upsd, same dumps):
+//! Our `upscmd` against Debian's 2.8.0 `upscmd` (same upsd — Debian's, and
+//! again ours — same dumps):
 //! listing commands, running them with and without parameter, tracking
 //! (`-w`, `-t`: dummy-ups answers every INSTCMD with result 1, so the
 //! tracked outcome is `ERR UNKNOWN`), every refusal, prompts, usage and
@@ -19,8 +20,17 @@ fn post(_: &Case, r: Run) -> Run {
 }
 
 #[test]
-fn upscmd_matches_debian() {
-    let bed = Bed::new(dumps()).without_driver("nodrv").start();
+fn upscmd_matches_debian_on_debian_upsd() {
+    upscmd_matches_debian(Bed::new(dumps()));
+}
+
+#[test]
+fn upscmd_matches_debian_on_our_upsd() {
+    upscmd_matches_debian(Bed::new(dumps()).upsd(env!("CARGO_BIN_EXE_upsd").into()));
+}
+
+fn upscmd_matches_debian(bed: Bed) {
+    let bed = bed.without_driver("nodrv").start();
     let mut cases = Vec::new();
     for u in dumps() {
         cases.push(Case::new(&["-l", &bed.target(&u.name)]));

@@ -1,4 +1,5 @@
-//! Our `upslog` against Debian's 2.8.0 `upslog`: usage and argument
+//! Our `upslog` against Debian's 2.8.0 `upslog` (on Debian's upsd and on
+//! ours): usage and argument
 //! errors, the format escapes, the old positional form, SIGUSR1 (log
 //! now), SIGHUP (reopen the log file, as logrotate needs) and SIGTERM (one
 //! last line, then `Signal 15: exiting`). Runs are driven by signals, not
@@ -87,7 +88,10 @@ impl Daemon {
 
 /// Runs one scripted session; returns (stdout, stderr, log file(s), exit).
 fn session(bin: &Path, args: &[String], dir: &Path, to_file: bool) -> (Run, String, String) {
-    let d = Daemon::start(bin, args, dir);
+    // keep the PID file in the scratch dir (NUT's default is /run/nut)
+    let mut args = args.to_vec();
+    args.splice(0..0, ["-p".to_string(), dir.join("upslog.pid").display().to_string()]);
+    let d = Daemon::start(bin, &args, dir);
     let (file, base) = if to_file { ("log", 0) } else { ("stdout", 2) };
     d.wait_lines(file, base + 1);
     d.signal(libc::SIGUSR1);
@@ -112,8 +116,19 @@ fn session(bin: &Path, args: &[String], dir: &Path, to_file: bool) -> (Run, Stri
 }
 
 #[test]
-fn upslog_sessions_match_debian() {
-    let bed = Bed::new(dumps().into_iter().take(2).collect()).start();
+fn upslog_sessions_match_debian_on_debian_upsd() {
+    upslog_sessions_match_debian(Bed::new(dumps().into_iter().take(2).collect()));
+}
+
+#[test]
+fn upslog_sessions_match_debian_on_our_upsd() {
+    upslog_sessions_match_debian(
+        Bed::new(dumps().into_iter().take(2).collect()).upsd(env!("CARGO_BIN_EXE_upsd").into()),
+    );
+}
+
+fn upslog_sessions_match_debian(bed: Bed) {
+    let bed = bed.start();
     let scratch = tempfile::tempdir().unwrap();
     let t = bed.target("apc");
     let variants: Vec<(Vec<String>, bool)> = vec![
@@ -210,6 +225,7 @@ fn upslog_usage_matches_debian() {
         s(&["-s", "apc@[::1", "-l", "-"]),
         s(&["-s", "apc@host:0", "-l", "-"]),
         s(&["-s", &t, "-l", "/nonexistent/dir/log"]),
+        s(&["-s", &t, "-l", "-", "-u", "no-such-user"]),
     ];
     // our usage text has one extra paragraph, for -m
     let extra = "\nOption (from newer NUT):\n  -m <ups,logfile>\t- Monitor UPS <ups> into <logfile> (repeatable)\n";
@@ -227,6 +243,8 @@ fn upslog_several_ups() {
     let a = dir.path().join("w").join("a.log");
     let b = dir.path().join("w").join("b.log");
     let args: Vec<String> = vec![
+        "-p".into(),
+        dir.path().join("upslog.pid").display().to_string(),
         "-m".into(),
         format!("{},{}", bed.target("apc"), a.display()),
         "-m".into(),

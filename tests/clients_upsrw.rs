@@ -1,4 +1,5 @@
-//! Our `upsrw` against Debian's 2.8.0 `upsrw` (same upsd, same dumps):
+//! Our `upsrw` against Debian's 2.8.0 `upsrw` (same upsd — Debian's, and
+//! again ours — same dumps):
 //! listing, setting with every kind of outcome (OK, access denied, wrong
 //! password, unknown/too long, tracking results and timeout), prompts
 //! for username, password and value, usage and connection errors.
@@ -20,8 +21,17 @@ fn post(_: &Case, r: Run) -> Run {
 }
 
 #[test]
-fn upsrw_matches_debian() {
-    let bed = Bed::new(dumps()).without_driver("nodrv").start();
+fn upsrw_matches_debian_on_debian_upsd() {
+    upsrw_matches_debian(Bed::new(dumps()));
+}
+
+#[test]
+fn upsrw_matches_debian_on_our_upsd() {
+    upsrw_matches_debian(Bed::new(dumps()).upsd(env!("CARGO_BIN_EXE_upsd").into()));
+}
+
+fn upsrw_matches_debian(bed: Bed) {
+    let bed = bed.without_driver("nodrv").start();
     let mut cases = Vec::new();
     for u in dumps() {
         cases.push(Case::new(&[bed.target(&u.name)]));

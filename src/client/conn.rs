@@ -153,8 +153,14 @@ async fn dial(host: &str, port: u16, timeout: Duration) -> Result<(TcpStream, So
 fn reply_error(e: ReplyError) -> ClientError {
     match e {
         ReplyError::Unexpected { line } => ClientError::Protocol { line },
-        ReplyError::Parse { error, .. } => ClientError::Parse(error.to_string()),
-        ReplyError::UnknownError { line } => ClientError::UnknownServerError { line },
+        // libupsclient matches codes by prefix (`ERR ACCESS-DENIED-X` is
+        // "Access denied"); only what matches nothing is "Unknown error"
+        ReplyError::UnknownError { line } => {
+            match line.get(4..).and_then(crate::proto::net::ErrorCode::match_like_libupsclient) {
+                Some(code) => ClientError::Server(code.into()),
+                None => ClientError::UnknownServerError { line },
+            }
+        }
     }
 }
 
@@ -186,7 +192,13 @@ impl Client {
         self.buf.clear();
         self.tls = TlsOutcome::NotTried;
         if self.opts.tls != TlsMode::Off {
-            self.starttls().await?;
+            self.starttls().await.map_err(|e| match e {
+                ClientError::TlsUnavailable => e,
+                e => {
+                    self.close_now();
+                    ClientError::DuringStartTls(Box::new(e))
+                }
+            })?;
         }
         Ok(())
     }

@@ -38,9 +38,6 @@ pub enum ClientError {
         /// The line received.
         line: String,
     },
-    /// The reply could not be tokenized.
-    #[error("Parse error: {0}")]
-    Parse(String),
     /// The host name did not resolve.
     #[error("No such host")]
     NoSuchHost(String),
@@ -69,6 +66,11 @@ pub enum ClientError {
     /// The TLS handshake or TLS setup failed.
     #[error("SSL error: {0}")]
     Tls(String),
+    /// Connecting failed during STARTTLS (after the TCP connection was
+    /// made); libupsclient logs `Error while connecting to NUT server
+    /// <host>, disconnect` for it.
+    #[error("{0}")]
+    DuringStartTls(Box<ClientError>),
     /// The connection is closed (after an earlier error or logout).
     #[error("Driver not connected")]
     NotConnected,

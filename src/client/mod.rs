@@ -9,7 +9,32 @@
 //! - [`blocking`]: the same client for synchronous code.
 //! - [`error`]: [`ClientError`], whose messages are libupsclient's.
 //! - [`upsc`], [`upsrw`], [`upscmd`], [`upslog`]: the programs (their
-//!   command lines and `run` functions; `src/bin/` only calls them).
+//!   command lines and `run` functions; `src/bin/` only calls them), with
+//!   [`tool`], [`getopt`] and [`prompt`] for what they share.
+//!
+//! ## Compatibility with NUT 2.8.0's programs
+//!
+//! stdout, stderr and exit codes are those of Debian's 2.8.0 programs
+//! (`tests/clients_*.rs` compare them case by case). Deliberate
+//! differences:
+//!
+//! - Debian's NSS build prints `Init SSL without certificate database` on
+//!   stderr whenever upsc/upslog send STARTTLS. That is a log line of the
+//!   NSS backend's initialisation, not part of the programs' output
+//!   (OpenSSL builds of the same release print nothing, and NUT's docs
+//!   tell scripts to read stdout only), so we do not reproduce it; nor
+//!   NSS's handshake lines (`Connecting in SSL to …`, `Do not intend to
+//!   authenticate server …`, `SSL handshake done successfully …`). The
+//!   two lines libupsclient itself logs after a handshake (`Connected to
+//!   NUT server <host> in SSL`, `Certificate verification is disabled`)
+//!   are printed.
+//! - Version banners carry our version; `upsc -V` names itself `upsc`
+//!   (2.8.0 says `upscmd`).
+//! - Additions from newer NUT: `upsc -j` (2.8.5 JSON output) and
+//!   `upslog -m ups,logfile`; each has an extra paragraph in `-h`.
+//! - On the wire, upsrw/upscmd send names and an INSTCMD parameter escaped
+//!   and quoted when needed (NUT pastes them raw, so `upscmd u c "1 2"`
+//!   reaches upsd as four words and the parameter is dropped).
 
 pub mod addr;
 pub mod blocking;

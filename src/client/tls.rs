@@ -32,8 +32,9 @@ pub enum Verify {
     /// what NUT's clients do unless CERTVERIFY is set.
     #[default]
     None,
-    /// Verify the chain against the PEM certificates in this file and the
-    /// name against the host connected to.
+    /// Verify the chain against the PEM certificates in this file — or, for
+    /// a directory (NUT's `CERTPATH` with OpenSSL), in every file of it —
+    /// and the name against the host connected to.
     CaFile(PathBuf),
 }
 
@@ -79,16 +80,33 @@ impl ServerCertVerifier for AcceptAny {
     }
 }
 
-/// Loads the PEM certificates of a CA file.
-pub fn load_roots(path: &Path) -> Result<RootCertStore, ClientError> {
+fn add_file(roots: &mut RootCertStore, path: &Path) -> Result<usize, ClientError> {
     let data =
         std::fs::read(path).map_err(|e| ClientError::Tls(format!("cannot read CA file {}: {e}", path.display())))?;
-    let mut roots = RootCertStore::empty();
     let mut n = 0;
     for cert in rustls_pemfile::certs(&mut data.as_slice()) {
         let cert = cert.map_err(|e| ClientError::Tls(format!("bad certificate in {}: {e}", path.display())))?;
         roots.add(cert).map_err(|e| ClientError::Tls(format!("bad certificate in {}: {e}", path.display())))?;
         n += 1;
+    }
+    Ok(n)
+}
+
+/// Loads the PEM certificates of a CA file, or of every regular file in a
+/// directory (files without certificates are skipped there).
+pub fn load_roots(path: &Path) -> Result<RootCertStore, ClientError> {
+    let mut roots = RootCertStore::empty();
+    let mut n = 0;
+    if path.is_dir() {
+        let rd = std::fs::read_dir(path)
+            .map_err(|e| ClientError::Tls(format!("cannot read CA directory {}: {e}", path.display())))?;
+        let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect();
+        files.sort();
+        for f in files {
+            n += add_file(&mut roots, &f).unwrap_or(0);
+        }
+    } else {
+        n = add_file(&mut roots, path)?;
     }
     if n == 0 {
         return Err(ClientError::Tls(format!("no certificate in {}", path.display())));

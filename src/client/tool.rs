@@ -115,6 +115,10 @@ pub fn connect(host: &str, port: u16, tls: TlsMode) -> Result<blocking::Client, 
             }
             Ok(c)
         }
+        Err(super::ClientError::DuringStartTls(e)) => {
+            eprint_line(&format!("Error while connecting to NUT server {host}, disconnect"));
+            Err(Exit::fail(format!("Error: {e}")))
+        }
         Err(e) => Err(Exit::fail(format!("Error: {e}"))),
     }
 }

@@ -5,9 +5,9 @@
 //! `-m ups,logfile` (repeatable) for several UPSes. SIGHUP reopens the log
 //! files (logrotate), SIGUSR1 logs now, SIGINT/SIGQUIT/SIGTERM end it.
 //!
-//! Differences from NUT, on purpose: no PID file unless `-p` is given
-//! (systemd tracks the process); `-B` and the file-logging default detach
-//! with a plain fork.
+//! As in NUT, a PID file is written (`/run/nut/upslog.pid`, or per `-p`)
+//! and, when started as root, the process switches to `-u` (default
+//! `nut`) after opening its log files.
 
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
@@ -55,7 +55,7 @@ pub struct Args {
     /// Print the version banner and exit.
     #[arg(short = 'V')]
     pub version: bool,
-    /// Base name of a PID file (relative names go to /run/nut).
+    /// PID file: an absolute path, or a base name for `/run/nut/<name>.pid`.
     #[arg(short = 'p', value_name = "pidbase", allow_hyphen_values = true)]
     pub pidbase: Option<String>,
     /// Stay in the foreground even when logging to a file.
@@ -285,24 +285,38 @@ impl Monitor {
     }
 }
 
-fn drop_privileges(user: &str) -> Result<(), Exit> {
-    if !nix::unistd::geteuid().is_root() {
+/// NUT's `get_user_pwent`: the account must exist, root or not.
+fn lookup_user(user: &str) -> Result<nix::unistd::User, Exit> {
+    match nix::unistd::User::from_name(user) {
+        Ok(Some(u)) => Ok(u),
+        Ok(None) => Err(Exit::fail(format!("user {user} not found"))),
+        Err(e) => Err(Exit::fail(format!("getpwnam({user}): {}", e.desc()))),
+    }
+}
+
+/// NUT's `become_user`: only when running as root.
+fn become_user(pw: &nix::unistd::User) -> Result<(), Exit> {
+    if !nix::unistd::geteuid().is_root() && !nix::unistd::getuid().is_root() {
         return Ok(());
     }
-    let Some(pw) = nix::unistd::User::from_name(user).ok().flatten() else {
-        return Err(Exit::fail(format!("user {user} not found")));
-    };
-    let cname = std::ffi::CString::new(user).map_err(|_| Exit::fail("bad user name"))?;
-    nix::unistd::initgroups(&cname, pw.gid).map_err(|e| Exit::fail(format!("initgroups: {}", e.desc())))?;
-    nix::unistd::setgid(pw.gid).map_err(|e| Exit::fail(format!("setgid: {}", e.desc())))?;
-    nix::unistd::setuid(pw.uid).map_err(|e| Exit::fail(format!("setuid: {}", e.desc())))?;
+    let cname = std::ffi::CString::new(pw.name.clone()).map_err(|_| Exit::fail("bad user name"))?;
+    let errno = |what: &str, e: nix::errno::Errno| Exit::fail(format!("{what}: {}", e.desc()));
+    nix::unistd::initgroups(&cname, pw.gid).map_err(|e| errno("initgroups", e))?;
+    nix::unistd::setgid(pw.gid).map_err(|e| errno("setgid", e))?;
+    nix::unistd::setuid(pw.uid).map_err(|e| errno("setuid", e))?;
     Ok(())
 }
 
-fn write_pid(base: &str) -> Result<(), Exit> {
-    let path = if base.starts_with('/') { format!("{base}.pid") } else { format!("/run/nut/{base}.pid") };
-    std::fs::write(&path, format!("{}\n", std::process::id()))
-        .map_err(|e| Exit::fail(format!("writepid: fopen {path}: {}", super::error::strerror(&e))))
+/// Where NUT's `writepid` puts relative PID file names (Debian's PIDPATH).
+pub const PIDPATH: &str = "/run/nut";
+
+/// NUT's `writepid`: an absolute name is used as is, a relative one
+/// becomes `PIDPATH/<name>.pid`; failing is only a notice.
+fn write_pid(base: &str) {
+    let path = if base.starts_with('/') { base.to_string() } else { format!("{PIDPATH}/{base}.pid") };
+    if let Err(e) = std::fs::write(&path, format!("{}\n", std::process::id())) {
+        eprint_line(&format!("writepid: fopen {path}: {}", super::error::strerror(&e)));
+    }
 }
 
 /// Runs upslog (creates its own current-thread runtime after any fork).
@@ -390,6 +404,9 @@ pub fn run(argv: &[OsString]) -> RunResult {
         let client = match r.block_on(Client::connect(&t.host, t.port, opts)) {
             Ok(c) => Some(c),
             Err(e) => {
+                if matches!(e, super::ClientError::DuringStartTls(_)) {
+                    eprint_line(&format!("Error while connecting to NUT server {}, disconnect", t.host));
+                }
                 eprint_line(&format!("Warning: initial connect failed: {e}"));
                 None
             }
@@ -405,6 +422,7 @@ pub fn run(argv: &[OsString]) -> RunResult {
             sink,
         });
     }
+    let pw = lookup_user(args.user.as_deref().unwrap_or(RUN_AS_USER))?;
     let to_stdout = monitors.iter().any(|m| matches!(m.sink, Sink::Stdout));
     let foreground = if args.foreground {
         true
@@ -426,10 +444,8 @@ pub fn run(argv: &[OsString]) -> RunResult {
             .map_err(|e| Exit::fail(format!("Unable to enter background mode: {}", e.desc())))?;
         rt()?
     };
-    if let Some(p) = &args.pidbase {
-        write_pid(p)?;
-    }
-    drop_privileges(args.user.as_deref().unwrap_or(RUN_AS_USER))?;
+    write_pid(args.pidbase.as_deref().unwrap_or(&prog));
+    become_user(&pw)?;
     let pieces = compile(&format);
     r.block_on(main_loop(monitors, pieces, interval))
 }

@@ -7,6 +7,11 @@
 //!   certificate database` on stderr whenever a client sends STARTTLS; it
 //!   is an artefact of that TLS backend (OpenSSL builds of 2.8.0 and our
 //!   rustls client print nothing), so it is removed from Debian's stderr.
+//! - Likewise its TLS handshake log lines (`Connecting in SSL to '<host>'
+//!   (no certificate name specified)`, `Do not intend to authenticate
+//!   server <host>`, `SSL handshake done successfully with server <host>`)
+//!   are NSS's; the lines libupsclient itself logs (`Connected to NUT
+//!   server <host> in SSL`, `Certificate verification is disabled`) stay.
 //! - Version banners: `Network UPS Tools <program> 2.8.0` lines get our
 //!   version.
 
@@ -83,11 +88,19 @@ pub fn run(bin: &Path, args: &[String], stdin: &[u8]) -> Run {
     }
 }
 
+/// The log lines of Debian's NSS TLS backend (see the module header).
+fn nss_artefact(l: &str) -> bool {
+    l == "Init SSL without certificate database"
+        || (l.starts_with("Connecting in SSL to '") && l.ends_with("' (no certificate name specified)"))
+        || l.starts_with("Do not intend to authenticate server ")
+        || l.starts_with("SSL handshake done successfully with server ")
+}
+
 /// Applies the documented normalisations to Debian's output.
 pub fn normalise_debian(mut r: Run) -> Run {
     let fix = |s: &str| -> String {
         s.split_inclusive('\n')
-            .filter(|l| l.trim_end_matches('\n') != "Init SSL without certificate database")
+            .filter(|l| !nss_artefact(l.trim_end_matches('\n')))
             .map(|l| {
                 let banner = ["upsc", "upsrw", "upscmd", "upslog"]
                     .iter()

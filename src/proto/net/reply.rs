@@ -22,7 +22,8 @@
 //! rather than against re-tokenized words; this also accepts the replies
 //! NUT produces for names with spaces or quotes (`VAR a b server.version
 //! "2.8.0"`), which libupsclient cannot parse. The value part after the
-//! names is tokenized with the one NUT tokenizer.
+//! names is tokenized with the one NUT tokenizer, as leniently as
+//! libupsclient reads it.
 //!
 //! [`quote_always`]: crate::proto::words::quote_always
 
@@ -31,7 +32,7 @@ use std::fmt;
 use super::error::{ErrorCode, ErrorReply};
 use super::request::{ListQuery, Request};
 use crate::model::{Range, VarType};
-use crate::proto::words::{self, LineError};
+use crate::proto::words;
 
 /// Longest reply line upsd may send, LF included.
 pub const MAX_REPLY_LINE: usize = 512;
@@ -233,14 +234,6 @@ pub enum ReplyError {
         /// The line received.
         line: String,
     },
-    /// The value part could not be tokenized (libupsclient: "Parse error").
-    #[error("cannot parse reply {line:?}: {error}")]
-    Parse {
-        /// The line received.
-        line: String,
-        /// The tokenizer's complaint.
-        error: LineError,
-    },
     /// An `ERR` line with a code this protocol does not define
     /// (libupsclient: "Unknown error").
     #[error("unknown error reply {line:?}")]
@@ -339,6 +332,14 @@ fn is_words(line: &str, ws: &[&str]) -> bool {
     line.eq_ignore_ascii_case(&ws.join(" "))
 }
 
+/// The words of the value part, read like libupsclient's `pconf_line`:
+/// the first logical line only, and on an unescaped `#` inside quotes the
+/// words up to it (`"a#b"` reads as `a`) — parseconf flags the error but
+/// libupsclient never looks at the flag.
+fn value_words(rest: &str) -> Vec<String> {
+    words::tokenize(rest.as_bytes()).into_iter().next().map(|l| l.into_texts()).unwrap_or_default()
+}
+
 /// Splits off a bare word (up to the next space).
 fn take_word(s: &str) -> (&str, &str) {
     match s.find(' ') {
@@ -423,10 +424,8 @@ impl Reply {
         }
         // One value word after the names; extra words are ignored like
         // libupsclient's callers do.
-        let value = |rest: &str| -> Result<String, ReplyError> {
-            let ws = words::split(rest).map_err(|error| ReplyError::Parse { line: line.to_string(), error })?;
-            ws.into_iter().next().ok_or_else(unexpected)
-        };
+        let value =
+            |rest: &str| -> Result<String, ReplyError> { value_words(rest).into_iter().next().ok_or_else(unexpected) };
         match req {
             Request::Ver => Ok(Reply::Version(line.to_string())),
             Request::Netver | Request::Protver => {
@@ -475,7 +474,7 @@ impl Reply {
             }
             Request::GetType { ups, var } => {
                 let (rest, f) = strip_words(line, &["TYPE", ups, var]).ok_or_else(unexpected)?;
-                let ws = words::split(rest).map_err(|error| ReplyError::Parse { line: line.to_string(), error })?;
+                let ws = value_words(rest);
                 if ws.is_empty() {
                     return Err(unexpected());
                 }
@@ -530,8 +529,7 @@ impl Reply {
                     }
                     ListQuery::Range { ups, var } => {
                         let (rest, f) = strip_words(line, &["RANGE", ups, var]).ok_or_else(unexpected)?;
-                        let ws =
-                            words::split(rest).map_err(|error| ReplyError::Parse { line: line.to_string(), error })?;
+                        let ws = value_words(rest);
                         if ws.len() < 2 {
                             return Err(unexpected());
                         }
@@ -576,6 +574,12 @@ mod tests {
             Reply::Var { ups: "fake".into(), var: "ups.test.result".into(), value: "back\\slash and # hash".into() };
         assert_eq!(r.encode(), "VAR fake ups.test.result \"back\\\\slash and \\# hash\"\n");
         assert_eq!(Reply::decode(&gv("fake", "ups.test.result"), &r.encode()), Ok(r));
+    }
+
+    #[test]
+    fn hash_in_quotes_reads_like_libupsclient() {
+        let r = Reply::decode(&gv("u", "v"), "VAR u v \"a#b\" rest").unwrap();
+        assert_eq!(r, Reply::Var { ups: "u".into(), var: "v".into(), value: "a".into() });
     }
 
     #[test]

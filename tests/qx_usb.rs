@@ -1,0 +1,265 @@
+//! The USB subdrivers' framing against a fake bridge chip: the fake decodes
+//! each framing the way the device does (SET_REPORT chunks, string indexes,
+//! interrupt packets...), answers from the simulator's Q1/F/I table, and the
+//! whole engine must then produce the same variables as over serial.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::time::{Duration, Instant};
+
+use nut::qx::usb::{Subdriver, UsbDev, UsbTransport, USB_IDS};
+use nut::qx::Qx;
+
+struct Fake {
+    sd: Subdriver,
+    answers: HashMap<Vec<u8>, Vec<u8>>,
+    pending: Vec<u8>,
+    out: VecDeque<Vec<u8>>,
+    report: Vec<u8>,
+}
+
+fn answers() -> HashMap<Vec<u8>, Vec<u8>> {
+    HashMap::from([
+        (b"Q1".to_vec(), b"(230.4 140.0 229.9 021 50.1 27.3 29.0 00001001\r".to_vec()),
+        (b"F".to_vec(), b"#230.0 004 024.0 50.0\r".to_vec()),
+        (b"I".to_vec(), b"#SimVendor       SIM-1000K  V1.0      \r".to_vec()),
+    ])
+}
+
+impl Fake {
+    fn new(sd: Subdriver) -> Fake {
+        Fake { sd, answers: answers(), pending: Vec::new(), out: VecDeque::new(), report: Vec::new() }
+    }
+
+    fn answer_for(&self, cmd: &[u8]) -> Vec<u8> {
+        let c: Vec<u8> = cmd.iter().copied().take_while(|&b| b != b'\r').collect();
+        self.answers.get(&c).cloned().unwrap_or_else(|| {
+            let mut e = c.clone();
+            e.push(b'\r');
+            e
+        })
+    }
+
+    fn got_bytes(&mut self, b: &[u8], packet: usize) {
+        self.pending.extend_from_slice(b);
+        if let Some(p) = self.pending.iter().position(|&c| c == b'\r') {
+            let cmd: Vec<u8> = self.pending.drain(..=p).collect();
+            self.pending.clear();
+            let a = self.answer_for(&cmd);
+            match self.sd {
+                Subdriver::Sgs => {
+                    for ch in a.chunks(7) {
+                        let mut v = vec![ch.len() as u8];
+                        v.extend_from_slice(ch);
+                        v.resize(8, 0);
+                        self.out.push_back(v);
+                    }
+                }
+                Subdriver::Armac => {
+                    for ch in a.chunks(5) {
+                        let mut v = vec![0x30 | ch.len() as u8];
+                        v.extend_from_slice(ch);
+                        v.resize(6, 0);
+                        self.out.push_back(v);
+                    }
+                    self.out.push_back(vec![0; 6]);
+                }
+                _ => {
+                    for ch in a.chunks(packet) {
+                        self.out.push_back(ch.to_vec());
+                    }
+                }
+            }
+        }
+    }
+
+    /// String descriptor `index` as the bridge chips encode commands.
+    fn string(&self, index: u8) -> Vec<u8> {
+        let cmd: &[u8] = match index {
+            0x03 => b"Q1",
+            0x0d => b"F",
+            0x0c => b"I",
+            _ => b"",
+        };
+        let mut a = if cmd.is_empty() { b"UPS No Ack\r".to_vec() } else { self.answer_for(cmd) };
+        if matches!(self.sd, Subdriver::Krauler | Subdriver::Snr) && !a.is_empty() {
+            a[0] = b'X'; // these bridges mangle the first byte; the driver restores it
+        }
+        let mut d = vec![0u8, 3];
+        for &c in &a {
+            d.push(c);
+            d.push(0);
+        }
+        d[0] = d.len() as u8;
+        d
+    }
+}
+
+impl UsbDev for Fake {
+    fn control_out(
+        &mut self,
+        rtype: u8,
+        req: u8,
+        value: u16,
+        _index: u16,
+        data: &[u8],
+        _t: Duration,
+    ) -> io::Result<usize> {
+        match self.sd {
+            Subdriver::Cypress | Subdriver::Phoenix | Subdriver::Ippon => {
+                assert_eq!((rtype, req), (0x21, 0x09));
+                assert_eq!(value, if self.sd == Subdriver::Ippon { 0x2 } else { 0x200 });
+                assert_eq!(data.len(), 8);
+                let n = data.iter().position(|&c| c == 0).unwrap_or(8);
+                self.got_bytes(&data[..n], if self.sd == Subdriver::Ippon { 64 } else { 8 });
+            }
+            Subdriver::Sgs => {
+                let n = data[0] as usize;
+                assert!(n <= 7);
+                self.got_bytes(&data[1..=n], 8);
+            }
+            Subdriver::Armac => {
+                assert_eq!(data[0] & 0xf0, 0xa0);
+                let n = (data[0] & 0x0f) as usize;
+                self.got_bytes(&data[1..=n], 6);
+            }
+            Subdriver::Phoenixtec => {
+                assert_eq!((rtype, req), (0x42, 0x0d));
+                let mut d = data.to_vec();
+                if !d.ends_with(b"\r") {
+                    d.push(b'\r');
+                }
+                self.got_bytes(&d, 64);
+            }
+            Subdriver::Ablerex => {
+                assert_eq!((rtype, req, value, data.len()), (0x21, 0x09, 0x305, 47));
+                let n = data[2] as usize;
+                let cmd = data[3..3 + n].to_vec();
+                self.report = self.answer_for(&cmd);
+            }
+            _ => panic!("{:?} does not use control OUT", self.sd),
+        }
+        Ok(data.len())
+    }
+
+    fn control_in(
+        &mut self,
+        rtype: u8,
+        req: u8,
+        value: u16,
+        _index: u16,
+        buf: &mut [u8],
+        _t: Duration,
+    ) -> io::Result<usize> {
+        if self.sd == Subdriver::Ablerex && req == 0x01 {
+            assert_eq!((rtype, value), (0xA1, 0x305));
+            let n = self.report.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.report[..n]);
+            return Ok(n);
+        }
+        assert_eq!((rtype, req), (0x80, 6), "GET_DESCRIPTOR");
+        assert_eq!(value >> 8, 3, "string descriptor");
+        let index = (value & 0xff) as u8;
+        let d = if index == 0 { vec![4, 3, 0x09, 0x04] } else { self.string(index) };
+        let n = d.len().min(buf.len());
+        buf[..n].copy_from_slice(&d[..n]);
+        Ok(n)
+    }
+
+    fn interrupt_in(&mut self, ep: u8, buf: &mut [u8], _t: Duration) -> io::Result<usize> {
+        assert_eq!(ep, 0x81);
+        match self.out.pop_front() {
+            Some(p) => {
+                let n = p.len().min(buf.len());
+                buf[..n].copy_from_slice(&p[..n]);
+                Ok(n)
+            }
+            None => Err(io::Error::from(io::ErrorKind::TimedOut)),
+        }
+    }
+
+    fn interrupt_out(&mut self, ep: u8, data: &[u8], _t: Duration) -> io::Result<usize> {
+        assert_eq!(self.sd, Subdriver::Fuji);
+        assert_eq!(ep, 0x02);
+        assert_eq!(&data[..2], &[0x80, 0x06]);
+        let n = data[2] as usize - 1;
+        let mut cmd = data[4..4 + n].to_vec();
+        cmd.push(b'\r');
+        self.got_bytes(&cmd, 8);
+        Ok(8)
+    }
+}
+
+/// The megatec variables of NUT's golden dump of the same answers.
+fn golden() -> Vec<(String, String)> {
+    include_str!("data/qx/megatec-pty-sim.expected.dev")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("driver.") || l.starts_with("driver.version.data"))
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn run(sd: Subdriver, protocol: Option<&str>) -> Qx {
+    let mut t = UsbTransport::new(Fake::new(sd), sd, None);
+    let mut p = HashMap::new();
+    if let Some(pr) = protocol {
+        p.insert("protocol".to_string(), pr.to_string());
+    }
+    let now = Instant::now();
+    let mut q = Qx::detect(&mut t, p, None).unwrap_or_else(|e| panic!("{sd:?}: {e}"));
+    q.init(&mut t, now).unwrap();
+    assert!(q.update(&mut t, now), "{sd:?}: update");
+    q
+}
+
+fn check(sd: Subdriver, protocol: Option<&str>, skip: &[&str]) {
+    let q = run(sd, protocol);
+    for (k, v) in golden() {
+        if skip.contains(&k.as_str()) {
+            continue;
+        }
+        assert_eq!(q.store.get(&k), Some(v.as_str()), "{sd:?}: {k}");
+    }
+}
+
+#[test]
+fn cypress_phoenix_ippon_sgs_fuji_armac_autodetect_megatec() {
+    for sd in
+        [Subdriver::Cypress, Subdriver::Phoenix, Subdriver::Ippon, Subdriver::Sgs, Subdriver::Fuji, Subdriver::Armac]
+    {
+        check(sd, None, &[]);
+    }
+}
+
+#[test]
+fn string_descriptor_bridges() {
+    // These bridges only carry Q1/F/I: the protocol must be forced or found.
+    for sd in [Subdriver::Krauler, Subdriver::Snr, Subdriver::Fabula, Subdriver::Hunnox] {
+        check(sd, Some("megatec"), &[]);
+    }
+}
+
+#[test]
+fn ablerex_and_phoenixtec_reports() {
+    check(Subdriver::Ablerex, Some("megatec"), &[]);
+    check(Subdriver::Phoenixtec, Some("megatec"), &[]);
+}
+
+/// Every device of our table is in the shared table the udev rules are
+/// generated from (data/usb-devices.toml), as a nutdrv_qx device — but
+/// 0925:1234, which NUT 2.8.0 gives to richcomm_usb (newer NUT's armac
+/// subdriver claims it too; its udev rule is the same either way).
+#[test]
+fn id_table_covers_every_subdriver_and_feeds_udev() {
+    for (name, sd) in Subdriver::ALL {
+        assert!(USB_IDS.iter().any(|u| u.subdriver == sd), "{name} has no USB ID");
+    }
+    let toml = include_str!("../data/usb-devices.toml");
+    for u in USB_IDS {
+        let (v, p) = (format!("{:04x}", u.vendor), format!("{:04x}", u.product));
+        let driver = if (u.vendor, u.product) == (0x0925, 0x1234) { "richcomm_usb" } else { "nutdrv_qx" };
+        let needle = format!("vendor = \"{v}\"\nproduct = \"{p}\"\ndriver = \"{driver}\"");
+        assert!(toml.contains(&needle), "data/usb-devices.toml lacks {v}:{p} ({driver})");
+    }
+}
