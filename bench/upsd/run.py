@@ -110,7 +110,11 @@ def load(port, request, conns=1, pipeline=1, secs=3.0, idle=0, lst=False):
             "--conns", str(conns), "--pipeline", str(pipeline), "--secs", str(secs), "--idle", str(idle)]
     if lst:
         args.append("--list")
-    out = subprocess.run(args, check=True, capture_output=True, text=True, preexec_fn=raise_nofile)
+    out = subprocess.run(args, capture_output=True, text=True, preexec_fn=raise_nofile)
+    if out.returncode != 0:
+        print(f"  ! load generator failed on port {port}: {out.stderr.strip()}", flush=True)
+        return {"requests": 0, "secs": secs, "rps": 0.0, "p50_ms": float("nan"), "p99_ms": float("nan"),
+                "failed": out.stderr.strip()}
     return json.loads(out.stdout)
 
 
@@ -174,6 +178,8 @@ def main():
             for name in ("ours", "nut"):
                 s = servers[name]
                 res[name] = measure(s["p"].pid, s["port"], secs=a.secs, **kw)
+                if "failed" in res[name]:
+                    print(f"  ! ({name}) {label}: {res[name]['failed']}", flush=True)
             if target == "echo":
                 res["echo"] = measure(echo.pid, echo_port, secs=a.secs, **kw)
             rows.append((label, res))

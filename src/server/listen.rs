@@ -125,6 +125,28 @@ pub fn bind_all(listen: &[Listen], family: Family, allow_not_all: bool) -> Resul
     Ok(out)
 }
 
+/// Binds the LISTEN addresses that none of `have` (sockets from systemd)
+/// listens on; failures are only warnings, since systemd's sockets serve.
+pub fn bind_uncovered(have: &[TcpListener], listen: &[Listen], family: Family) -> Vec<TcpListener> {
+    let covered: Vec<SocketAddr> = have.iter().filter_map(|l| l.local_addr().ok()).collect();
+    let mut out = Vec::new();
+    for l in listen {
+        for a in resolve(l, family).unwrap_or_default() {
+            if covered.contains(&a) {
+                continue;
+            }
+            match bind(a) {
+                Ok(t) => {
+                    tracing::info!("listening on {} port {}", a.ip(), a.port());
+                    out.push(t);
+                }
+                Err(e) => tracing::warn!("not listening on {} port {}: {e}", a.ip(), a.port()),
+            }
+        }
+    }
+    out
+}
+
 /// Listeners handed over by systemd (empty without socket activation).
 pub fn from_systemd() -> Result<Vec<TcpListener>> {
     let mut out = Vec::new();

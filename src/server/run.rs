@@ -114,6 +114,10 @@ async fn run_async(args: &Args, confpath: PathBuf, settings: Settings) -> Result
     let mut listeners = listen::from_systemd()?;
     if listeners.is_empty() {
         listeners = listen::bind_all(&settings.upsd.listeners(), family, settings.upsd.allow_not_all_listeners_env())?;
+    } else {
+        // Socket activation: LISTEN lines the passed sockets do not cover are
+        // bound too (nut-server.socket normally covers them all).
+        listeners.extend(listen::bind_uncovered(&listeners, &settings.upsd.listeners(), family));
     }
     if settings.statepath.metadata().is_err() {
         tracing::warn!("Can't chdir to {}: no such directory", settings.statepath.display());
