@@ -114,6 +114,15 @@ impl Synchronous {
             _ => Synchronous::No,
         }
     }
+
+    /// The word published as `driver.parameter.synchronous`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Synchronous::Yes => "yes",
+            Synchronous::No => "no",
+            Synchronous::Auto => "auto",
+        }
+    }
 }
 
 /// The typed global settings (keys before the first section), with NUT's

@@ -80,37 +80,7 @@ pub enum StoreOp {
     Immutable(String),
 }
 
-/// `synchronous = yes|no|auto`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Synchronous {
-    /// Blocking writes.
-    Yes,
-    /// Non-blocking writes.
-    No,
-    /// Non-blocking, falling back to blocking after a would-block failure.
-    #[default]
-    Auto,
-}
-
-impl Synchronous {
-    /// `yes` → Yes, `auto` → Auto, any other word → No (as NUT).
-    pub fn parse(s: &str) -> Synchronous {
-        match s {
-            "yes" => Synchronous::Yes,
-            "auto" => Synchronous::Auto,
-            _ => Synchronous::No,
-        }
-    }
-
-    /// The word published as `driver.parameter.synchronous`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Synchronous::Yes => "yes",
-            Synchronous::No => "no",
-            Synchronous::Auto => "auto",
-        }
-    }
-}
+pub use crate::config::ups::Synchronous;
 
 /// Why the configuration is refused. Each makes the driver exit non-zero.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
