@@ -18,27 +18,8 @@ pub fn role_word(r: Role) -> &'static str {
     }
 }
 
-/// One `MONITOR` line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MonitorSpec {
-    /// The system string as written (`ups@host:port`); notifications and
-    /// `UPSNAME=` use it.
-    pub system: String,
-    /// The UPS name on the server.
-    pub ups: String,
-    /// The server host (default `localhost`).
-    pub host: String,
-    /// The server port (default 3493).
-    pub port: u16,
-    /// Power supplies of this machine fed by the UPS (0 = monitor only).
-    pub power_value: u32,
-    /// upsd.users account.
-    pub user: String,
-    /// Its password.
-    pub password: String,
-    /// Primary or secondary.
-    pub role: Role,
-}
+/// One `MONITOR` line: the config layer's type, already validated.
+pub type MonitorSpec = crate::config::upsmon::Monitor;
 
 /// What upsmon does after starting the shutdown (`SHUTDOWNEXIT`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,18 +50,8 @@ pub struct TlsSettings {
     pub forcessl: bool,
 }
 
-/// One `CERTHOST` line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CertHost {
-    /// `host` or `host:port`.
-    pub host: String,
-    /// Expected certificate name.
-    pub certname: String,
-    /// Verify this host's certificate.
-    pub verify: bool,
-    /// Require TLS with this host.
-    pub forcessl: bool,
-}
+/// One `CERTHOST` line: the config layer's type.
+pub use crate::config::upsmon::CertHost;
 
 /// Everything upsmon's decisions depend on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -212,20 +183,7 @@ impl Settings {
             notify.set_flags(*t, *f);
         }
         Settings {
-            monitors: c
-                .monitors
-                .iter()
-                .map(|m| MonitorSpec {
-                    system: m.system.clone(),
-                    ups: m.ups.clone(),
-                    host: m.host.clone(),
-                    port: m.port,
-                    power_value: m.power_value,
-                    user: m.user.clone(),
-                    password: m.password.clone(),
-                    role: m.role,
-                })
-                .collect(),
+            monitors: c.monitors.clone(),
             minsupplies: c.minsupplies,
             shutdowncmd: c.shutdowncmd.as_deref().and_then(shutdown_command_line),
             notifycmd: c.notifycmd.clone(),
@@ -253,16 +211,7 @@ impl Settings {
                 certpath: c.certpath.clone(),
                 certfile: c.certfile.clone(),
                 certident: c.certident.clone(),
-                certhosts: c
-                    .certhosts
-                    .iter()
-                    .map(|h| CertHost {
-                        host: h.host.clone(),
-                        certname: h.certname.clone(),
-                        verify: h.verify,
-                        forcessl: h.forcessl,
-                    })
-                    .collect(),
+                certhosts: c.certhosts.clone(),
                 certverify: c.certverify,
                 forcessl: c.forcessl,
             },

@@ -134,6 +134,7 @@ fn spec(ups: &str, pv: u32, role: Role) -> MonitorSpec {
         user: "u".into(),
         password: "p".into(),
         role,
+        pos: Default::default(),
     }
 }
 
