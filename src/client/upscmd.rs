@@ -3,15 +3,15 @@
 //! Behaves like NUT 2.8.0's upscmd.
 
 use std::ffi::OsString;
-use std::io;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
 use super::addr::split_name;
 use super::getopt;
-use super::prompt;
 use super::tool::{connect, eprint_line, Exit, Out, RunResult};
-use super::upsrw::{ask_username, parse_timeout, track, DEFAULT_TRACKING_TIMEOUT};
+use super::upsrw::{
+    ask_username, parse_timeout, password_or_prompt, send_credentials, track, DEFAULT_TRACKING_TIMEOUT,
+};
 use super::TlsMode;
 use crate::proto::net::{ErrorCode, Request};
 
@@ -151,15 +151,8 @@ pub fn run(argv: &[OsString]) -> RunResult {
         Some(u) => u.clone(),
         None => ask_username(&mut out, Some("Error reading from stdin!"))?,
     };
-    let password = match &args.password {
-        Some(p) => p.clone(),
-        None => prompt::getpass("Password: ")
-            .map_err(|e: io::Error| Exit::fail(format!("getpass failed: {}", super::error::strerror(&e))))?,
-    };
-    c.send(&Request::Username(username)).map_err(|e| Exit::fail(format!("Can't set username: {e}")))?;
-    c.read_line().map_err(|e| Exit::fail(format!("Set username failed: {e}")))?;
-    c.send(&Request::Password(password)).map_err(|e| Exit::fail(format!("Can't set password: {e}")))?;
-    c.read_line().map_err(|e| Exit::fail(format!("Set password failed: {e}")))?;
+    let password = password_or_prompt(args.password.as_deref())?;
+    send_credentials(&mut c, username, password)?;
     if args.wait {
         c.send(&Request::SetTracking { on: true })
             .map_err(|e| Exit::fail(format!("Can't enable command status tracking: {e}")))?;

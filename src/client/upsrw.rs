@@ -139,16 +139,30 @@ pub fn parse_timeout(t: Option<&str>) -> Result<u32, Exit> {
     }
 }
 
+/// The `-p` password, or NUT's `Password: ` prompt (upsrw and upscmd).
+pub(crate) fn password_or_prompt(given: Option<&str>) -> Result<String, Exit> {
+    match given {
+        Some(p) => Ok(p.to_string()),
+        None => prompt::getpass("Password: ")
+            .map_err(|e| Exit::fail(format!("getpass failed: {}", super::error::strerror(&e)))),
+    }
+}
+
+/// USERNAME and PASSWORD, with libupsclient's error texts (upsrw and upscmd).
+pub(crate) fn send_credentials(c: &mut Client, user: String, pass: String) -> RunResult {
+    c.send(&Request::Username(user)).map_err(|e| Exit::fail(format!("Can't set username: {e}")))?;
+    c.read_line().map_err(|e| Exit::fail(format!("Set username failed: {e}")))?;
+    c.send(&Request::Password(pass)).map_err(|e| Exit::fail(format!("Can't set password: {e}")))?;
+    c.read_line().map_err(|e| Exit::fail(format!("Set password failed: {e}")))?;
+    Ok(())
+}
+
 fn do_setvar(c: &mut Client, out: &mut Out, ups: &str, args: &Args, setvar: &str, timeout: u32) -> RunResult {
     let user = match &args.username {
         Some(u) => u.clone(),
         None => ask_username(out, None)?,
     };
-    let pass = match &args.password {
-        Some(p) => p.clone(),
-        None => prompt::getpass("Password: ")
-            .map_err(|e| Exit::fail(format!("getpass failed: {}", super::error::strerror(&e))))?,
-    };
+    let pass = password_or_prompt(args.password.as_deref())?;
     let (varname, newval) = match setvar.split_once('=') {
         Some((v, val)) => (v.to_string(), val.to_string()),
         None => {
@@ -158,10 +172,7 @@ fn do_setvar(c: &mut Client, out: &mut Out, ups: &str, args: &Args, setvar: &str
             (setvar.to_string(), prompt::chop(line))
         }
     };
-    c.send(&Request::Username(user)).map_err(|e| Exit::fail(format!("Can't set username: {e}")))?;
-    c.read_line().map_err(|e| Exit::fail(format!("Set username failed: {e}")))?;
-    c.send(&Request::Password(pass)).map_err(|e| Exit::fail(format!("Can't set password: {e}")))?;
-    c.read_line().map_err(|e| Exit::fail(format!("Set password failed: {e}")))?;
+    send_credentials(c, user, pass)?;
     if !varname.contains('.') {
         return Err(Exit::fail("Error: old variable names are not supported"));
     }
