@@ -1165,6 +1165,24 @@ impl Qx {
         latin1(&self.values[idx])
     }
 
+    /// What the output/input voltage ratio says the UPS is doing while
+    /// its "boost or buck" bit is set: TRIM, BYPASS or BOOST; a ratio out
+    /// of every band (below 0.5 or from 1.5) is not a valid reading.
+    fn regulation_word(&self) -> Result<&'static str, ()> {
+        let (vi, vo) = (self.num("input.voltage"), self.num("output.voltage"));
+        if vo < 0.5 * vi {
+            Err(())
+        } else if vo < 0.95 * vi {
+            Ok("TRIM")
+        } else if vo < 1.05 * vi {
+            Ok("BYPASS")
+        } else if vo < 1.5 * vi {
+            Ok("BOOST")
+        } else {
+            Err(())
+        }
+    }
+
     fn num(&self, var: &str) -> f64 {
         self.store.get(var).map(strtod).unwrap_or(0.0)
     }
@@ -1361,19 +1379,8 @@ impl Qx {
                 match it.from {
                     40 => {
                         if v.first() == Some(&b'1') {
-                            let (vi, vo) = (self.num("input.voltage"), self.num("output.voltage"));
                             if v.get(2) == Some(&b'1') {
-                                let s = if vo < 0.5 * vi {
-                                    return Err(());
-                                } else if vo < 0.95 * vi {
-                                    "TRIM"
-                                } else if vo < 1.05 * vi {
-                                    "BYPASS"
-                                } else if vo < 1.5 * vi {
-                                    "BOOST"
-                                } else {
-                                    return Err(());
-                                };
+                                let s = self.regulation_word()?;
                                 self.status_direct.push(s.into());
                             } else {
                                 self.status_direct.push("BYPASS".into());
@@ -1556,18 +1563,7 @@ impl Qx {
             }
             40 => {
                 if one {
-                    let (vi, vo) = (self.num("input.voltage"), self.num("output.voltage"));
-                    if vo < 0.5 * vi {
-                        return Err(());
-                    } else if vo < 0.95 * vi {
-                        "TRIM"
-                    } else if vo < 1.05 * vi {
-                        "BYPASS"
-                    } else if vo < 1.5 * vi {
-                        "BOOST"
-                    } else {
-                        return Err(());
-                    }
+                    self.regulation_word()?
                 } else {
                     ""
                 }
