@@ -115,11 +115,18 @@ pub enum Subdriver {
     Phoenixtec,
     /// 3-byte chunks, 6-byte interrupt reads (Armac, Richcomm-like).
     Armac,
+    /// Whole 16-byte SET_REPORTs (value 0x0002), one interrupt read of up
+    /// to 64 bytes (OMRON BN150T; upstream NUT after 2.8.0).
+    Omron,
+    /// Cypress-like: SET_REPORT value 0x02 chunks, interrupt reads of up
+    /// to 128 bytes until a CR (G-Tec; upstream NUT after 2.8.0, only by
+    /// `subdriver = gtec`).
+    Gtec,
 }
 
 impl Subdriver {
     /// The `subdriver =` names.
-    pub const ALL: [(&'static str, Subdriver); 12] = [
+    pub const ALL: [(&'static str, Subdriver); 14] = [
         ("cypress", Subdriver::Cypress),
         ("phoenixtec", Subdriver::Phoenixtec),
         ("phoenix", Subdriver::Phoenix),
@@ -132,6 +139,8 @@ impl Subdriver {
         ("snr", Subdriver::Snr),
         ("ablerex", Subdriver::Ablerex),
         ("armac", Subdriver::Armac),
+        ("omron", Subdriver::Omron),
+        ("gtec", Subdriver::Gtec),
     ];
 
     /// By `subdriver =` name.
@@ -157,7 +166,8 @@ pub struct UsbId {
     pub note: &'static str,
 }
 
-/// NUT 2.8.0's device table, in matching order (first match wins).
+/// NUT's device table, in matching order (first match wins): 2.8.0's,
+/// plus the OMRON BN150T of newer NUT.
 pub const USB_IDS: &[UsbId] = &[
     id(0x05b8, 0x0000, None, None, Subdriver::Cypress, "Agiler UPS"),
     id(0xffff, 0x0000, None, None, Subdriver::Ablerex, "Ablerex 625L USB"),
@@ -180,6 +190,7 @@ pub const USB_IDS: &[UsbId] = &[
     id(0x0f03, 0x0001, None, None, Subdriver::Cypress, "Unitek Alpha 1200Sx"),
     id(0x14f0, 0x00c9, None, None, Subdriver::Phoenix, "GE EP series"),
     id(0x0483, 0x0035, None, None, Subdriver::Sgs, "TS Shara UPSes"),
+    id(0x0590, 0x00b7, None, None, Subdriver::Omron, "OMRON BN150T"),
     id(0x0001, 0x0000, Some("MEC"), Some("MEC0003"), Subdriver::Fabula, "Fideltronik/MEC LUPUS 500 USB"),
     id(0x0001, 0x0000, None, Some("MEC0003"), Subdriver::Hunnox, "Hunnox HNX 850"),
     id(0x0001, 0x0000, Some("ATCL FOR UPS"), Some("ATCL FOR UPS"), Subdriver::Fuji, "Fuji UPSes"),
@@ -437,6 +448,45 @@ impl<D: UsbDev> UsbTransport<D> {
                     v.truncate(p);
                 }
                 Ok(ensure_cr(v))
+            }
+            Subdriver::Omron => {
+                // whole reports, zero padded; a short write is an error
+                let mut tmp = [0u8; 64];
+                let l = cmd.len().min(64);
+                tmp[..l].copy_from_slice(&cmd[..l]);
+                for i in (0..l).step_by(16) {
+                    let n = d.control_out(OUT_CLASS_IFACE, 0x09, 0x0002, 0, &tmp[i..i + 16], t1)?;
+                    if n != 16 {
+                        return Err(io::Error::other(format!("send: short transfer ({n} of 16 bytes)")));
+                    }
+                }
+                let mut b = [0u8; 64];
+                let n = d.interrupt_in(0x81, &mut b, t1)?;
+                let b = &b[..n];
+                let len = match b.iter().position(|&c| c == b'\r') {
+                    Some(p) => p + 1,
+                    None => b.iter().position(|&c| c == 0).unwrap_or(n),
+                };
+                Ok(ensure_cr(b[..len].to_vec()))
+            }
+            Subdriver::Gtec => {
+                let body: Vec<u8> = cmd.iter().copied().take(511).take_while(|&c| c != 0).collect();
+                for chunk in body.chunks(8) {
+                    let mut b = [0u8; 8];
+                    b[..chunk.len()].copy_from_slice(chunk);
+                    d.control_out(OUT_CLASS_IFACE, 0x09, 0x02, 0, &b, t5)?;
+                }
+                // NUT keeps every byte read, up to the packet with the CR.
+                let mut out = Vec::new();
+                while !out.contains(&b'\r') && out.len() <= 511 - 128 {
+                    let mut b = [0u8; 128];
+                    let n = d.interrupt_in(0x81, &mut b, t1)?;
+                    if n == 0 {
+                        return Ok(Vec::new());
+                    }
+                    out.extend_from_slice(&b[..n]);
+                }
+                Ok(out)
             }
             Subdriver::Sgs => {
                 for chunk in cmd.chunks(7) {
