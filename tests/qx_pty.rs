@@ -426,3 +426,34 @@ fn masterguard_debian_2_8_0_cannot_claim() {
     let (q, _t) = ours(&sim.host(), HashMap::from([("protocol".into(), "masterguard".into())]));
     assert_eq!(q.store.get("device.model"), Some("A700-19"));
 }
+
+/// The battery pack guess (no battery.packs from the device) and the
+/// charge derived from it, side by side with Debian's driver: 2.8.0 only
+/// accepts a pack count whose voltage is within 1.2 times the nominal.
+#[test]
+fn side_by_side_with_debian_battery_pack_guess() {
+    let mut failures = String::new();
+    for (n, q1) in [
+        b"(230.4 140.0 229.9 021 50.1 14.7 29.0 00001001\r".as_slice(),
+        b"(230.4 140.0 229.9 021 50.1 13.8 29.0 00001001\r".as_slice(),
+        b"(230.4 140.0 229.9 021 50.1 29.0 29.0 00001001\r".as_slice(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut answers = megatec_answers();
+        answers.insert("Q1".into(), q1.to_vec());
+        let dir = TempDir::new(&format!("sbs-packs{n}"));
+        let sim = Sim::start(&dir.0, answers);
+        let nut = device_vars(&nut_dump_after(&sim.host(), &dir.0, "\tprotocol = megatec\n\tpollfreq = -1\n", 2));
+        let p = HashMap::from([("protocol".into(), "megatec".to_string()), ("pollfreq".into(), "-1".to_string())]);
+        let (mut q, mut t) = ours(&sim.host(), p);
+        assert!(q.update(&mut t, Instant::now()));
+        let got = device_vars(&q.store.dump());
+        assert!(nut.contains_key("battery.charge"), "NUT guessed no charge: {nut:?}");
+        if got != nut {
+            failures.push_str(&format!("case {n}:\n{}", diff(&got, &nut)));
+        }
+    }
+    assert!(failures.is_empty(), "differences with Debian's nutdrv_qx:\n{failures}");
+}

@@ -645,8 +645,15 @@ impl Qx {
         true
     }
 
+    /// NUT's qx_initbattery. Dialects of NUT 2.8.0 get 2.8.0's rules;
+    /// the dialects only newer NUT has get its rules where they differ:
+    /// the low/high voltages are guessed even when the device reports
+    /// charge and runtime, and the pack autodetection allows 1.25 (not
+    /// 1.2) times the nominal voltage.
     fn init_battery(&mut self, now: Instant) -> Result<(), InitError> {
-        if self.store.get("battery.charge").is_some() && self.store.get("battery.runtime").is_some() {
+        let newer = !self.dialect.nut_2_8_0;
+        let reported = self.store.get("battery.charge").is_some() && self.store.get("battery.runtime").is_some();
+        if reported && !newer {
             return Ok(());
         }
         if let Some(v) = self.store.get("battery.voltage.high") {
@@ -667,6 +674,13 @@ impl Qx {
             self.store.set("battery.voltage.high", &h);
             self.log.push(format!("Using 'guesstimation' (low: {l}, high: {h})!"));
         }
+        if reported {
+            if let Some(v) = self.store.get("battery.packs").filter(|v| all_in(v, "0123456789 .")) {
+                self.batt.packs = strtod(v);
+            }
+            return Ok(());
+        }
+        let high_factor = if newer { 1.25 } else { 1.2 };
         match self.store.get("battery.packs") {
             Some(v) if all_in(v, "0123456789 .") => self.batt.packs = strtod(v),
             _ => {
@@ -676,7 +690,7 @@ impl Qx {
                     ];
                     let (act, nom) = (self.batt.volt_act, self.batt.volt_nom);
                     for p in PACKS {
-                        if p * act > 1.25 * nom {
+                        if p * act > high_factor * nom {
                             continue;
                         }
                         if p * act < 0.8 * nom {
