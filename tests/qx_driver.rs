@@ -185,3 +185,16 @@ fn dump_mode_axpert_and_masterguard() {
         assert_eq!(got, want, "{dialect}: differences:\n{}", diff(&got, &want));
     }
 }
+
+/// A USB matching option that is not a valid regular expression stops the
+/// driver at start, naming it (no USB needed: it fails before the bus is
+/// scanned).
+#[test]
+fn invalid_usb_regex_is_fatal() {
+    let bed = Scratch::new("qx-badregex");
+    bed.write("ups.conf", "[UPS]\n\tdriver = nutdrv_qx\n\tport = auto\n\tvendor = \"USB (Cable\"\n");
+    let out = bed.command(bed.our_driver("nutdrv_qx")).args(["-a", "UPS", "-d", "1", "-u", "root"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("Invalid regular expression: USB (Cable (vendor: unclosed group)"), "{err}");
+}

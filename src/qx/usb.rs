@@ -284,10 +284,14 @@ impl UsbMatch {
         let mut fields = Vec::new();
         for name in MATCH_KEYS {
             let Some(v) = get(name) else { continue };
-            let re = regex::RegexBuilder::new(&format!("^(?:{v})$"))
-                .case_insensitive(true)
-                .build()
-                .map_err(|e| BadRegex { name, value: v.to_string(), reason: e.to_string() })?;
+            let re = regex::RegexBuilder::new(&format!("^(?:{v})$")).case_insensitive(true).build().map_err(|e| {
+                // the crate's message quotes our anchored pattern; keep
+                // only its last line ("error: ...")
+                let m = e.to_string();
+                let last = m.lines().last().unwrap_or("").trim();
+                let reason = last.strip_prefix("error: ").unwrap_or(last).to_string();
+                BadRegex { name, value: v.to_string(), reason }
+            })?;
             fields.push((name, re));
         }
         Ok(UsbMatch { fields })
