@@ -110,11 +110,19 @@ def load(port, request, conns=1, pipeline=1, secs=3.0, idle=0, lst=False):
             "--conns", str(conns), "--pipeline", str(pipeline), "--secs", str(secs), "--idle", str(idle)]
     if lst:
         args.append("--list")
-    out = subprocess.run(args, capture_output=True, text=True, preexec_fn=raise_nofile)
+    # connects time out after 5 s each and replies after 10 s inside the
+    # generator; this is the last resort against a wedged run
+    limit = secs + 60 + idle * 0.01
+    failed = {"requests": 0, "secs": secs, "rps": 0.0, "p50_ms": float("nan"), "p99_ms": float("nan"),
+              "idle_held": 0, "idle_error": None, "clients_failed": conns, "client_error": None}
+    try:
+        out = subprocess.run(args, capture_output=True, text=True, preexec_fn=raise_nofile, timeout=limit)
+    except subprocess.TimeoutExpired:
+        failed["client_error"] = f"load generator killed after {limit:.0f} s"
+        return failed
     if out.returncode != 0:
-        print(f"  ! load generator failed on port {port}: {out.stderr.strip()}", flush=True)
-        return {"requests": 0, "secs": secs, "rps": 0.0, "p50_ms": float("nan"), "p99_ms": float("nan"),
-                "failed": out.stderr.strip()}
+        failed["client_error"] = out.stderr.strip() or f"load generator exit {out.returncode}"
+        return failed
     return json.loads(out.stdout)
 
 
@@ -122,18 +130,63 @@ def measure(pid, port, **kw):
     c0 = cpu_ms(pid)
     r = load(port, **kw)
     r["cpu_ms"] = cpu_ms(pid) - c0
-    r["cpu_per_1k_ms"] = r["cpu_ms"] / max(r["requests"], 1) * 1000.0
+    r["cpu_per_1k_ms"] = r["cpu_ms"] / r["requests"] * 1000.0 if r["requests"] else float("nan")
     return r
 
 
+def median(v):
+    v = sorted(v)
+    return v[len(v) // 2] if v else float("nan")
+
+
+def measure_n(pid, port, n, **kw):
+    """n runs; the median run (by CPU per 1k) with the spread of all."""
+    runs = [measure(pid, port, **kw) for _ in range(n)]
+    ok = [r for r in runs if r["requests"]]
+    if not ok:
+        return runs[-1]
+    ok.sort(key=lambda r: r["cpu_per_1k_ms"])
+    r = dict(ok[len(ok) // 2])
+    r["cpu_spread"] = (ok[0]["cpu_per_1k_ms"], ok[-1]["cpu_per_1k_ms"])
+    r["rps_spread"] = (min(x["rps"] for x in ok), max(x["rps"] for x in ok))
+    r["runs_failed"] = len(runs) - len(ok)
+    return r
+
+
+def problems(r):
+    """What went wrong in a run, as measured (empty when nothing did)."""
+    notes = []
+    if r.get("idle_error"):
+        notes.append(r["idle_error"])
+    if r.get("clients_failed"):
+        notes.append(f"{r['clients_failed']} clients failed: {r.get('client_error')}")
+    if r.get("runs_failed"):
+        notes.append(f"{r['runs_failed']} of the repeated runs served nothing")
+    return "; ".join(notes)
+
+
+def fmt(r):
+    if not r["requests"]:
+        return f"{'no reply':>11}{'':>40}"
+    text = (f"{r['rps']:>9.0f} req/s p50 {r['p50_ms']:>7.3f} p99 {r['p99_ms']:>7.3f} "
+            f"cpu/1k {r['cpu_per_1k_ms']:>6.2f} ms")
+    if "cpu_spread" in r and r["cpu_spread"][0] != r["cpu_spread"][1]:
+        text += f" [{r['cpu_spread'][0]:.2f}-{r['cpu_spread'][1]:.2f}]"
+    return text
+
+
 def ratio(a, b):
-    return a / b if b else float("inf")
+    """a/b; nan (printed "nan") when either side has no figure."""
+    if not b or a != a or b != b:
+        return float("nan")
+    return a / b
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--secs", type=float, default=3.0)
     ap.add_argument("--quick", action="store_true", help="fewer connection counts")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per measurement (median and spread are shown)")
     a = ap.parse_args()
     raise_nofile()
     for b in ("upsd", "nut-bench-load"):
@@ -156,43 +209,54 @@ def main():
         echo = bed.spawn([os.path.join(REL, "nut-bench-load"), "echo", "--addr", f"127.0.0.1:{echo_port}"])
         time.sleep(0.3)
         nvars = ask(servers["ours"]["port"], "LIST VAR bench").count("\nVAR ")
+        print(f"# load average at start {os.getloadavg()}; repeat {a.repeat}")
         print(f"# dummy-ups serving {os.path.basename(DEV)}; LIST VAR has about {nvars}+ variables "
               f"(first segment); {os.cpu_count()} CPUs; {a.secs} s per run\n")
 
         # RSS with 4000 connections held open, before any load (no heap
         # left over from the load runs) connections held open
-        holders = []
         for name in ("ours", "nut"):
             s = servers[name]
-            socks = []
-            for _ in range(4000):
-                socks.append(socket.create_connection(("127.0.0.1", s["port"])))
+            socks, why = [], None
+            for i in range(4000):
+                try:
+                    socks.append(socket.create_connection(("127.0.0.1", s["port"]), timeout=5))
+                except OSError as e:
+                    why = f"refused after {i} connections ({e})"
+                    break
             time.sleep(1.0)
-            ask(s["port"], "NETVER")
+            try:
+                ask(s["port"], "NETVER", 5)
+            except OSError as e:
+                why = (why + "; " if why else "") + f"NETVER with {len(socks)} open: {e}"
             s["rss_4000"] = rss_kb(s["p"].pid)
+            s["held_4000"] = (len(socks), why)
             for k in socks:
                 k.close()
-            holders.append(len(socks))
+            time.sleep(1.0)
+
         def both(label, target=None, **kw):
             res = {}
-            for name in ("ours", "nut"):
-                s = servers[name]
-                res[name] = measure(s["p"].pid, s["port"], secs=a.secs, **kw)
-                if "failed" in res[name]:
-                    print(f"  ! ({name}) {label}: {res[name]['failed']}", flush=True)
-            if target == "echo":
-                res["echo"] = measure(echo.pid, echo_port, secs=a.secs, **kw)
+            names = ("ours", "nut") + (("echo",) if target == "echo" else ())
+            for name in names:
+                if name == "echo":
+                    res[name] = measure_n(echo.pid, echo_port, a.repeat, secs=a.secs, **kw)
+                else:
+                    s = servers[name]
+                    res[name] = measure_n(s["p"].pid, s["port"], a.repeat, secs=a.secs, **kw)
             rows.append((label, res))
             o, n = res["ours"], res["nut"]
-            line = (f"{label:<44} ours {o['rps']:>11.0f} req/s p50 {o['p50_ms']:>7.3f} p99 {o['p99_ms']:>7.3f} "
-                    f"cpu/1k {o['cpu_per_1k_ms']:>7.2f} ms | NUT {n['rps']:>9.0f} req/s p50 {n['p50_ms']:>7.3f} "
-                    f"p99 {n['p99_ms']:>7.3f} cpu/1k {n['cpu_per_1k_ms']:>7.2f} ms | x{ratio(o['rps'], n['rps']):.1f} "
-                    f"thr, cpu ratio {ratio(o['cpu_per_1k_ms'], n['cpu_per_1k_ms']):.2f}")
+            line = (f"{label:<38} ours {fmt(o)} | NUT {fmt(n)} | thr x{ratio(o['rps'], n['rps']):.2f}, "
+                    f"cpu ratio {ratio(o['cpu_per_1k_ms'], n['cpu_per_1k_ms']):.2f}")
             if "echo" in res:
                 e = res["echo"]
-                line += (f" | echo {e['rps']:.0f} req/s cpu/1k {e['cpu_per_1k_ms']:.2f} ms, ours/echo cpu "
-                         f"{ratio(o['cpu_per_1k_ms'], e['cpu_per_1k_ms']):.2f}")
+                line += (f" | echo {fmt(e)}, ours/echo cpu {ratio(o['cpu_per_1k_ms'], e['cpu_per_1k_ms']):.2f}")
+            line += f" | load {os.getloadavg()[0]:.2f}"
             print(line, flush=True)
+            for name in names:
+                p = problems(res[name])
+                if p:
+                    print(f"    {name.upper() if name == 'nut' else name}: {p}", flush=True)
             return res
 
         conns = [1, 8, 64] if a.quick else [1, 8, 64, 512]
@@ -210,6 +274,10 @@ def main():
         print(f"RSS idle: ours {o['rss_idle']} kB, NUT {n['rss_idle']} kB, ratio {ratio(o['rss_idle'], n['rss_idle']):.2f}")
         print(f"RSS with 4000 conns: ours {o['rss_4000']} kB, NUT {n['rss_4000']} kB, "
               f"ratio {ratio(o['rss_4000'], n['rss_4000']):.2f}")
+        for name, label in (("ours", "ours"), ("nut", "NUT")):
+            held, why = servers[name]["held_4000"]
+            if why:
+                print(f"    {label}: {held} of 4000 connections held: {why}")
         print(f"exec to listening: ours {o['t_listen']*1000:.1f} ms, NUT {n['t_listen']*1000:.1f} ms; "
               f"exec to data served: ours {o['t_data']*1000:.1f} ms, NUT {n['t_data']*1000:.1f} ms")
         # Targets of issue 3

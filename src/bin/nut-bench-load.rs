@@ -64,31 +64,69 @@ fn raise_nofile() {
     }
 }
 
-async fn client(addr: SocketAddr, req: String, list: bool, pipeline: usize, until: Instant) -> Result<Vec<u32>> {
-    let s = TcpStream::connect(addr).await?;
+/// How long one connect may take before the run counts it as failed.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one reply (or batch of replies) may take.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
+
+async fn connect(addr: SocketAddr) -> Result<TcpStream> {
+    tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
+        .await
+        .map_err(|_| anyhow::anyhow!("connect timed out after {CONNECT_TIMEOUT:?}"))?
+        .context("connect")
+}
+
+/// One closed-loop client. Returns the latencies measured before it ended,
+/// and why it ended early, if it did.
+async fn client(
+    addr: SocketAddr,
+    req: String,
+    list: bool,
+    pipeline: usize,
+    until: Instant,
+) -> (Vec<u32>, Option<String>) {
+    let mut lat = Vec::new();
+    let r = client_loop(addr, &req, list, pipeline, until, &mut lat).await;
+    (lat, r.err().map(|e| format!("{e:#}")))
+}
+
+async fn client_loop(
+    addr: SocketAddr,
+    req: &str,
+    list: bool,
+    pipeline: usize,
+    until: Instant,
+    lat: &mut Vec<u32>,
+) -> Result<()> {
+    let s = connect(addr).await?;
     s.set_nodelay(true)?;
     let (r, mut w) = s.into_split();
     let mut r = BufReader::with_capacity(64 * 1024, r);
     let batch: String = std::iter::repeat_n(format!("{req}\n"), pipeline).collect();
-    let mut lat = Vec::new();
     let mut line = Vec::new();
     while Instant::now() < until {
         let t = Instant::now();
-        w.write_all(batch.as_bytes()).await?;
-        for _ in 0..pipeline {
-            loop {
-                line.clear();
-                if r.read_until(b'\n', &mut line).await? == 0 {
-                    anyhow::bail!("server closed the connection");
-                }
-                if !list || line.starts_with(b"END LIST") || line.starts_with(b"ERR") {
-                    break;
+        let exchange = async {
+            w.write_all(batch.as_bytes()).await?;
+            for _ in 0..pipeline {
+                loop {
+                    line.clear();
+                    if r.read_until(b'\n', &mut line).await? == 0 {
+                        anyhow::bail!("server closed the connection");
+                    }
+                    if !list || line.starts_with(b"END LIST") || line.starts_with(b"ERR") {
+                        break;
+                    }
                 }
             }
-        }
+            Ok(())
+        };
+        tokio::time::timeout(REPLY_TIMEOUT, exchange)
+            .await
+            .map_err(|_| anyhow::anyhow!("no reply within {REPLY_TIMEOUT:?}"))??;
         lat.push(t.elapsed().as_micros() as u32);
     }
-    Ok(lat)
+    Ok(())
 }
 
 fn pct(v: &[u32], p: f64) -> f64 {
@@ -109,8 +147,15 @@ async fn load(
     idle: usize,
 ) -> Result<()> {
     let mut held = Vec::with_capacity(idle);
+    let mut idle_error = None;
     for i in 0..idle {
-        held.push(TcpStream::connect(addr).await.with_context(|| format!("idle connection {i}"))?);
+        match connect(addr).await {
+            Ok(c) => held.push(c),
+            Err(e) => {
+                idle_error = Some(format!("refused after {i} idle connections: {e:#}"));
+                break;
+            }
+        }
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     let start = Instant::now();
@@ -118,18 +163,29 @@ async fn load(
     let tasks: Vec<_> =
         (0..conns).map(|_| tokio::spawn(client(addr, request.clone(), list, pipeline, until))).collect();
     let mut lat = Vec::new();
+    let mut failed = 0;
+    let mut first_error = None;
     for t in tasks {
-        lat.extend(t.await??);
+        let (l, e) = t.await?;
+        lat.extend(l);
+        if let Some(e) = e {
+            failed += 1;
+            first_error.get_or_insert(e);
+        }
     }
     let wall = start.elapsed().as_secs_f64();
     lat.sort_unstable();
     let requests = lat.len() * pipeline;
+    let json_str = |o: Option<String>| o.map_or("null".to_string(), |s| format!("{s:?}"));
     println!(
-        "{{\"requests\": {requests}, \"secs\": {wall:.3}, \"rps\": {:.1}, \"p50_ms\": {:.3}, \"p99_ms\": {:.3}, \"idle_held\": {}}}",
+        "{{\"requests\": {requests}, \"secs\": {wall:.3}, \"rps\": {:.1}, \"p50_ms\": {:.3}, \"p99_ms\": {:.3}, \
+         \"idle_held\": {}, \"idle_error\": {}, \"clients_failed\": {failed}, \"client_error\": {}}}",
         requests as f64 / wall,
         pct(&lat, 0.5),
         pct(&lat, 0.99),
-        held.len()
+        held.len(),
+        json_str(idle_error),
+        json_str(first_error),
     );
     drop(held);
     Ok(())

@@ -48,6 +48,12 @@ pub struct Word {
     pub quoted: bool,
 }
 
+impl AsRef<str> for Word {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
 impl Word {
     /// Whether this word is the bare `=` separator (not a quoted `"="`).
     pub fn is_equals(&self) -> bool {
@@ -211,16 +217,56 @@ impl Tokenizer {
     /// Feeds bytes; returns every logical line completed by them.
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<Line> {
         let mut out = Vec::new();
-        for &b in bytes {
-            self.byte(b, &mut out);
+        self.feed_into(bytes, &mut out);
+        out
+    }
+
+    /// [`Tokenizer::feed`] appending the completed lines to `out` (a
+    /// caller's buffer, reused across reads).
+    pub fn feed_into(&mut self, bytes: &[u8], out: &mut Vec<Line>) {
+        let mut i = 0;
+        while i < bytes.len() {
+            // Fast path: inside a word, a run of bytes that the state
+            // machine would only append is copied at once (within the word
+            // length limit; the byte that hits it takes the slow path,
+            // which records where).
+            let room = self.limits.max_word_len.saturating_sub(self.tok.len());
+            let ahead = bytes[i..].iter().take(room);
+            let run = match self.state {
+                State::Word => ahead.take_while(|&&b| plain_in_word(b)).count(),
+                State::Quoted => ahead.take_while(|&&b| plain_in_quotes(b)).count(),
+                _ => 0,
+            };
+            if run > 0 {
+                self.tok.extend_from_slice(&bytes[i..i + run]);
+                self.pos.col += run as u32;
+                i += run;
+                continue;
+            }
+            let b = bytes[i];
+            self.byte(b, out);
             if b == b'\n' {
                 self.pos.line += 1;
                 self.pos.col = 1;
             } else {
                 self.pos.col += 1;
             }
+            i += 1;
         }
-        out
+    }
+
+    /// Back to the state of [`Tokenizer::new`] (same limits and policy),
+    /// keeping the word buffer's capacity, so one tokenizer can serve many
+    /// inputs in turn without allocating.
+    pub fn reset(&mut self) {
+        self.state = State::Start;
+        self.pos = Pos { line: 1, col: 1 };
+        self.cur = Line::default();
+        self.tok.clear();
+        self.tok_pos = Pos::default();
+        self.tok_quoted = false;
+        self.logical = 0;
+        self.line_open = false;
     }
 
     /// Ends the input: a word in progress is finished and a non-empty line
@@ -276,15 +322,18 @@ impl Tokenizer {
     }
 
     fn end_word(&mut self) {
-        let bytes = std::mem::take(&mut self.tok);
         if self.cur.words.len() >= self.limits.max_words {
             if self.cur.limit_hit.is_none() {
                 self.cur.limit_hit = Some(self.tok_pos);
             }
+            self.tok.clear();
             return;
         }
         // Only 0x20..=0x7f bytes are ever stored, so this is always ASCII.
-        let text = String::from_utf8(bytes).unwrap_or_default();
+        // The word gets an exact-size copy; `tok` keeps its capacity for
+        // the next word (one allocation per word, not one per doubling).
+        let text = std::str::from_utf8(&self.tok).map(str::to_owned).unwrap_or_default();
+        self.tok.clear();
         self.cur.words.push(Word { text, pos: self.tok_pos, quoted: self.tok_quoted });
     }
 
@@ -384,6 +433,18 @@ impl Tokenizer {
     }
 }
 
+/// A byte that an unquoted word simply appends: kept by the byte filter
+/// and none of separator, `#`, `=`, backslash.
+fn plain_in_word(b: u8) -> bool {
+    (0x21..=0x7f).contains(&b) && !matches!(b, b'#' | b'=' | b'\\')
+}
+
+/// A byte that a quoted word simply appends: kept by the byte filter and
+/// none of `"`, backslash, `#`.
+fn plain_in_quotes(b: u8) -> bool {
+    (0x20..=0x7f).contains(&b) && !matches!(b, b'"' | b'\\' | b'#')
+}
+
 /// Tokenizes a whole input (a config file) into logical lines, empty ones
 /// included, with NUT's limits and error recovery.
 pub fn tokenize(input: &[u8]) -> Vec<Line> {
@@ -417,12 +478,15 @@ pub fn escape(value: &str) -> String {
 
 /// [`escape`] appending to a buffer.
 pub fn escape_into(value: &str, out: &mut String) {
-    for c in value.chars() {
-        if matches!(c, '"' | '\\' | '#') {
-            out.push('\\');
-        }
-        out.push(c);
+    // Copies the runs between special characters at once.
+    let mut rest = value;
+    while let Some(i) = rest.find(['"', '\\', '#']) {
+        out.push_str(&rest[..i]);
+        out.push('\\');
+        out.push_str(&rest[i..i + 1]);
+        rest = &rest[i + 1..];
     }
+    out.push_str(rest);
 }
 
 /// A value always inside double quotes, escaped: the form replies use for
@@ -470,6 +534,37 @@ pub fn join<S: AsRef<str>>(words: &[S]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The bulk fast path of `feed_into` gives exactly what the
+        /// byte-at-a-time state machine gives (positions, limits, errors),
+        /// and a reset tokenizer behaves like a new one.
+        #[test]
+        fn chunked_feeding_matches_bytewise(
+            input in proptest::collection::vec(proptest::sample::select(
+                b"ab =#\\\"\n\t\x01\x80xyz".to_vec()), 0..200),
+            max_word_len in 0usize..8,
+            skip in proptest::bool::ANY,
+        ) {
+            let limits = Limits { max_words: 3, max_word_len };
+            let policy = if skip { AfterError::SkipLine } else { AfterError::Resume };
+            let mut whole = Tokenizer::new(limits, policy);
+            let mut a = whole.feed(&input);
+            a.extend(whole.finish());
+            let mut bytewise = Tokenizer::new(limits, policy);
+            let mut b = Vec::new();
+            for byte in &input {
+                bytewise.feed_into(std::slice::from_ref(byte), &mut b);
+            }
+            b.extend(bytewise.finish());
+            proptest::prop_assert_eq!(&a, &b);
+            whole.feed(b"junk \"open");
+            whole.reset();
+            let mut c = whole.feed(&input);
+            c.extend(whole.finish());
+            proptest::prop_assert_eq!(&a, &c);
+        }
+    }
 
     fn toks(s: &str) -> Vec<Vec<String>> {
         tokenize(s.as_bytes()).into_iter().filter(|l| !l.is_empty()).map(|l| l.into_texts()).collect()

@@ -61,6 +61,27 @@ pub fn resolve(l: &Listen, family: Family) -> Result<Vec<SocketAddr>> {
     Ok(addrs.into_iter().filter(|a| family.allows(&a.ip())).collect())
 }
 
+/// With `-4` or `-6`, every explicit LISTEN line must have an address of
+/// that family: NUT 2.8.0 resolves the lines with the family as a hint and
+/// exits when one does not resolve ("getaddrinfo: Address family for
+/// hostname not supported"). The default listeners are simply filtered.
+pub fn check_family(listen: &[Listen], family: Family) -> Result<()> {
+    if family == Family::Any {
+        return Ok(());
+    }
+    for l in listen {
+        if resolve(l, family).map_or(true, |a| a.is_empty()) {
+            bail!(
+                "getaddrinfo: Address family for hostname not supported (LISTEN {} {} with -{})",
+                l.addr,
+                l.port,
+                if family == Family::V4 { 4 } else { 6 }
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Binds one address (IPv6 sockets with `IPV6_V6ONLY`).
 pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     let sock = if addr.is_ipv6() { TcpSocket::new_v6()? } else { TcpSocket::new_v4()? };

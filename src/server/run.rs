@@ -111,6 +111,7 @@ async fn run_async(args: &Args, confpath: PathBuf, settings: Settings) -> Result
         (_, true) => Family::V6,
         _ => Family::Any,
     };
+    listen::check_family(&settings.upsd.listen, family)?;
     let mut listeners = listen::from_systemd()?;
     if listeners.is_empty() {
         listeners = listen::bind_all(&settings.upsd.listeners(), family, settings.upsd.allow_not_all_listeners_env())?;

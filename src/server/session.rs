@@ -99,12 +99,13 @@ impl Session {
     /// Handles one tokenized request line, appending its reply to `out`.
     /// A line the tokenizer rejected (unescaped `#` in quotes) gets no
     /// reply at all, as with NUT.
-    pub fn handle_line(&mut self, shared: &Shared, line: &Line, out: &mut String) -> Next {
+    ///
+    /// The line's words are consumed (their strings move into the request).
+    pub fn handle_line(&mut self, shared: &Shared, line: &mut Line, out: &mut String) -> Next {
         if line.error.is_some() {
             return Next::Continue;
         }
-        let words = line.texts();
-        match Request::decode(&words) {
+        match Request::decode_taking(&mut line.words) {
             Ok(req) => {
                 if req.needs_credentials() {
                     if let Some(c) = self.credentials_missing() {
@@ -245,13 +246,14 @@ impl Session {
                 }
                 let u = ups!(&ups);
                 let l = avail!(u);
-                match l.tree.var(&var) {
+                // The request's string becomes the lookup key (no copy).
+                match VarName::new(var).ok().and_then(|n| l.tree.vars.get(&n).map(|v| (n, v))) {
                     None => err(out, ErrorCode::VarNotSupported),
-                    Some(v) => {
-                        let value = u.shown_value(&var, &v.value);
-                        push_item(out, "VAR", &ups, &var, Some(&value), || Reply::Var {
+                    Some((var, v)) => {
+                        let value = u.shown_value(var.as_str(), &v.value);
+                        push_item(out, "VAR", &ups, var.as_str(), Some(&value), || Reply::Var {
                             ups: ups.clone(),
-                            var: var.clone(),
+                            var: var.as_str().to_string(),
                             value: value.to_string(),
                         })
                     }

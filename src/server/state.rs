@@ -46,6 +46,28 @@ impl Var {
     }
 }
 
+/// NUT's `ST_MAX_VALUE_LEN`: upsd keeps a value in the escaped form it
+/// sends (see [`crate::proto::words::escape`]) in a buffer of this size,
+/// so clients see at most 255 escaped bytes.
+pub const ST_MAX_VALUE_LEN: usize = 256;
+
+/// The longest prefix of `value` whose escaped form fits NUT's value
+/// buffer. NUT's encoder stops at the first character that no longer
+/// fits, and never splits an escape pair (an escaped character needs two
+/// bytes). Applied to values and enum values as they come from the driver.
+pub fn cap_value(value: &str) -> &str {
+    let room = ST_MAX_VALUE_LEN - 1;
+    let mut used = 0;
+    for (i, b) in value.bytes().enumerate() {
+        let need = if matches!(b, b'"' | b'\\' | b'#') { 2 } else { 1 };
+        if used + need > room {
+            return &value[..i];
+        }
+        used += need;
+    }
+    value
+}
+
 /// A UPS's variables and instant commands, sorted case-insensitively.
 #[derive(Clone, Debug, Default)]
 pub struct Tree {
@@ -81,21 +103,24 @@ impl Tree {
     /// not about the tree.
     pub fn apply(&mut self, msg: &DriverMsg) -> bool {
         match msg {
-            DriverMsg::SetInfo { var, value } => match self.vars.get_mut(var) {
-                Some(v) => {
-                    if !v.value.eq_ignore_ascii_case(value) {
-                        v.value = value.clone();
+            DriverMsg::SetInfo { var, value } => {
+                let value = cap_value(value);
+                match self.vars.get_mut(var) {
+                    Some(v) => {
+                        if !v.value.eq_ignore_ascii_case(value) {
+                            v.value = value.to_string();
+                        }
+                    }
+                    None => {
+                        self.vars.insert(var.clone(), Var { value: value.to_string(), ..Var::default() });
                     }
                 }
-                None => {
-                    self.vars.insert(var.clone(), Var { value: value.clone(), ..Var::default() });
-                }
-            },
+            }
             DriverMsg::DelInfo { var } => {
                 self.vars.remove(var);
             }
             DriverMsg::AddEnum { var, value } => match self.vars.get_mut(var) {
-                Some(v) if !v.enums.iter().any(|e| e == value) => v.enums.push(value.clone()),
+                Some(v) if !v.enums.iter().any(|e| e == cap_value(value)) => v.enums.push(cap_value(value).to_string()),
                 Some(_) => {}
                 None => tracing::debug!("ADDENUM: base variable ({var}) does not exist"),
             },

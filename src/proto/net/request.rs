@@ -55,7 +55,7 @@
 use std::fmt;
 
 use super::error::ErrorCode;
-use crate::proto::words::{self, Line};
+use crate::proto::words::{self, Line, Word};
 
 /// The command word of a request line (the first word), recognised
 /// case-insensitively.
@@ -376,19 +376,65 @@ pub struct DecodeError {
     pub code: ErrorCode,
 }
 
+/// A request word as [`Request::decode_args`] sees it: its text, and the
+/// text as an owned string (copied from a borrowed word, moved out of an
+/// owned one).
+trait Arg {
+    fn text(&self) -> &str;
+    fn take(&mut self) -> String;
+}
+
+impl Arg for &str {
+    fn text(&self) -> &str {
+        self
+    }
+    fn take(&mut self) -> String {
+        (*self).to_owned()
+    }
+}
+
+impl Arg for Word {
+    fn text(&self) -> &str {
+        &self.text
+    }
+    fn take(&mut self) -> String {
+        std::mem::take(&mut self.text)
+    }
+}
+
 impl Request {
     /// Decodes the words of one request line (from the tokenizer).
     pub fn decode<S: AsRef<str>>(words: &[S]) -> Result<Request, DecodeError> {
-        let Some(first) = words.first() else {
+        let mut borrowed: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
+        Request::decode_args(&mut borrowed)
+    }
+
+    /// [`Request::decode`] that moves the argument strings out of the
+    /// tokenizer's words instead of copying them (the words it uses are
+    /// left empty): the server's path, one allocation less per argument.
+    pub fn decode_taking(words: &mut [Word]) -> Result<Request, DecodeError> {
+        Request::decode_args(words)
+    }
+
+    fn decode_args<A: Arg>(words: &mut [A]) -> Result<Request, DecodeError> {
+        let Some((first, args)) = words.split_first_mut() else {
             return Err(DecodeError { command: None, code: ErrorCode::UnknownCommand });
         };
-        let Some(cmd) = CommandWord::parse(first.as_ref()) else {
+        let Some(cmd) = CommandWord::parse(first.text()) else {
             return Err(DecodeError { command: None, code: ErrorCode::UnknownCommand });
         };
-        let args: Vec<&str> = words[1..].iter().map(|w| w.as_ref()).collect();
         let bad = Err(DecodeError { command: Some(cmd), code: ErrorCode::InvalidArgument });
-        let s = |i: usize| args[i].to_string();
-        let kw = |i: usize, k: &str| args[i].eq_ignore_ascii_case(k);
+        // Macros, not closures: `s!` takes from `args` while `kw!` reads it.
+        macro_rules! s {
+            ($i:expr) => {
+                args[$i].take()
+            };
+        }
+        macro_rules! kw {
+            ($i:expr, $k:expr) => {
+                args[$i].text().eq_ignore_ascii_case($k)
+            };
+        }
         let n = args.len();
         Ok(match cmd {
             CommandWord::Ver | CommandWord::Netver | CommandWord::Protver | CommandWord::Help | CommandWord::Logout => {
@@ -409,16 +455,16 @@ impl Request {
                     return bad;
                 }
                 if cmd == CommandWord::Username {
-                    Request::Username(s(0))
+                    Request::Username(s!(0))
                 } else {
-                    Request::Password(s(0))
+                    Request::Password(s!(0))
                 }
             }
             CommandWord::Login | CommandWord::Primary | CommandWord::Master | CommandWord::Fsd => {
                 if n != 1 {
                     return bad;
                 }
-                let ups = s(0);
+                let ups = s!(0);
                 match cmd {
                     CommandWord::Login => Request::Login { ups },
                     CommandWord::Primary => Request::Primary { ups },
@@ -430,24 +476,24 @@ impl Request {
                 if n < 1 {
                     return bad;
                 }
-                if kw(0, "TRACKING") {
-                    Request::GetTracking { id: (n >= 2).then(|| s(1)) }
+                if kw!(0, "TRACKING") {
+                    Request::GetTracking { id: (n >= 2).then(|| s!(1)) }
                 } else if n < 2 {
                     return bad;
-                } else if kw(0, "NUMLOGINS") {
-                    Request::GetNumLogins { ups: s(1) }
-                } else if kw(0, "UPSDESC") {
-                    Request::GetUpsDesc { ups: s(1) }
+                } else if kw!(0, "NUMLOGINS") {
+                    Request::GetNumLogins { ups: s!(1) }
+                } else if kw!(0, "UPSDESC") {
+                    Request::GetUpsDesc { ups: s!(1) }
                 } else if n < 3 {
                     return bad;
-                } else if kw(0, "VAR") {
-                    Request::GetVar { ups: s(1), var: s(2) }
-                } else if kw(0, "TYPE") {
-                    Request::GetType { ups: s(1), var: s(2) }
-                } else if kw(0, "DESC") {
-                    Request::GetDesc { ups: s(1), var: s(2) }
-                } else if kw(0, "CMDDESC") {
-                    Request::GetCmdDesc { ups: s(1), cmd: s(2) }
+                } else if kw!(0, "VAR") {
+                    Request::GetVar { ups: s!(1), var: s!(2) }
+                } else if kw!(0, "TYPE") {
+                    Request::GetType { ups: s!(1), var: s!(2) }
+                } else if kw!(0, "DESC") {
+                    Request::GetDesc { ups: s!(1), var: s!(2) }
+                } else if kw!(0, "CMDDESC") {
+                    Request::GetCmdDesc { ups: s!(1), cmd: s!(2) }
                 } else {
                     return bad;
                 }
@@ -456,24 +502,24 @@ impl Request {
                 if n < 1 {
                     return bad;
                 }
-                let q = if kw(0, "UPS") {
+                let q = if kw!(0, "UPS") {
                     ListQuery::Ups
                 } else if n < 2 {
                     return bad;
-                } else if kw(0, "VAR") {
-                    ListQuery::Var { ups: s(1) }
-                } else if kw(0, "RW") {
-                    ListQuery::Rw { ups: s(1) }
-                } else if kw(0, "CMD") {
-                    ListQuery::Cmd { ups: s(1) }
-                } else if kw(0, "CLIENT") {
-                    ListQuery::Client { ups: s(1) }
+                } else if kw!(0, "VAR") {
+                    ListQuery::Var { ups: s!(1) }
+                } else if kw!(0, "RW") {
+                    ListQuery::Rw { ups: s!(1) }
+                } else if kw!(0, "CMD") {
+                    ListQuery::Cmd { ups: s!(1) }
+                } else if kw!(0, "CLIENT") {
+                    ListQuery::Client { ups: s!(1) }
                 } else if n < 3 {
                     return bad;
-                } else if kw(0, "ENUM") {
-                    ListQuery::Enum { ups: s(1), var: s(2) }
-                } else if kw(0, "RANGE") {
-                    ListQuery::Range { ups: s(1), var: s(2) }
+                } else if kw!(0, "ENUM") {
+                    ListQuery::Enum { ups: s!(1), var: s!(2) }
+                } else if kw!(0, "RANGE") {
+                    ListQuery::Range { ups: s!(1), var: s!(2) }
                 } else {
                     return bad;
                 };
@@ -483,15 +529,15 @@ impl Request {
                 if n < 2 {
                     return bad;
                 }
-                if kw(0, "VAR") {
+                if kw!(0, "VAR") {
                     if n < 4 {
                         return bad;
                     }
-                    Request::SetVar { ups: s(1), var: s(2), value: s(3) }
-                } else if kw(0, "TRACKING") {
-                    if kw(1, "ON") {
+                    Request::SetVar { ups: s!(1), var: s!(2), value: s!(3) }
+                } else if kw!(0, "TRACKING") {
+                    if kw!(1, "ON") {
                         Request::SetTracking { on: true }
-                    } else if kw(1, "OFF") {
+                    } else if kw!(1, "OFF") {
                         Request::SetTracking { on: false }
                     } else {
                         return bad;
@@ -504,7 +550,7 @@ impl Request {
                 if n < 2 {
                     return bad;
                 }
-                Request::Instcmd { ups: s(0), cmd: s(1), param: (n == 3).then(|| s(2)) }
+                Request::Instcmd { ups: s!(0), cmd: s!(1), param: (n == 3).then(|| s!(2)) }
             }
         })
     }
@@ -513,7 +559,7 @@ impl Request {
     /// get no reply from upsd at all; callers must check `line.error`
     /// first (this function decodes the words regardless).
     pub fn decode_line(line: &Line) -> Result<Request, DecodeError> {
-        Request::decode(&line.texts())
+        Request::decode(&line.words)
     }
 
     /// Tokenizes one line of text and decodes it (for tests and tools).
