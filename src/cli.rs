@@ -74,7 +74,7 @@ pub fn generate_docs(out: &Path, cmds: &[clap::Command]) -> anyhow::Result<Vec<P
         let path = man.join(format!("{name}.8"));
         fs::write(&path, page).with_context(|| format!("writing {}", path.display()))?;
         written.push(path);
-        if !has_completions(&cmd) {
+        if !has_completions(cmd) {
             continue;
         }
         for (shell, dir, file) in [
