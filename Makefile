@@ -6,7 +6,8 @@
 #   make install DESTDIR=...  everything into one tree
 #   make install-client DESTDIR=...   upsmon side (what a monitoring-only host needs)
 #   make install-server DESTDIR=...   upsd, drivers, driver tools, units, udev, hook
-#   make install-snmp DESTDIR=...     the SNMP driver name(s)
+#   make install-snmp DESTDIR=...     the SNMP driver name(s): empty until snmp-ups
+#                                     exists (so no package ships it yet)
 #   make list-client|list-server|list-snmp   print what that component installs
 #
 # Paths default to Debian's NUT layout (upsd/upsmon in /sbin, clients in /bin,

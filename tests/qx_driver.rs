@@ -145,3 +145,56 @@ fn cable_pulled_and_back_behind_upsd() {
         "fresh data (on battery) after the cable is back",
     );
 }
+
+/// The device variables of one of the golden dumps of `tests/qx_vectors.rs`.
+fn golden_device_vars(file: &str) -> BTreeMap<String, String> {
+    let path = format!("{}/tests/data/qx/expected/{file}.dev", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    vars(&text).into_iter().filter(|(k, _)| !k.starts_with("driver.") || k == "driver.version.data").collect()
+}
+
+/// Our multi-call driver in dump mode on the dialects newer than (or
+/// broken in) NUT 2.8.0, each autodetected on its own simulator: a CRC-
+/// framed Axpert, and a Masterguard unit matched by its `slave_address`
+/// (a ups.conf key only this dialect declares). The data is the vectors'
+/// golden dump.
+#[test]
+fn dump_mode_axpert_and_masterguard() {
+    let cases: [(&str, &str); 2] = [("voltronic-axpert", ""), ("masterguard", "\tslave_address = 0\n")];
+    for (dialect, extra) in cases {
+        let simdir = TempDir::new(&format!("drv-{dialect}"));
+        let sim = if dialect == "masterguard" {
+            let s = Sim::start(&simdir.0, qx_sim::masterguard_answers());
+            s.slave("00");
+            s
+        } else {
+            let s = Sim::start(
+                &simdir.0,
+                qx_sim::answers_from(include_str!("data/qx/nutdrv_qx-testing-vectors.tsv"), dialect),
+            );
+            s.framing(qx_sim::Framing::VoltronicCrc);
+            s
+        };
+        let bed = Scratch::new(&format!("qx-{dialect}"));
+        bed.write("ups.conf", format!("[UPS]\n\tdriver = nutdrv_qx\n\tport = {}\n{extra}", sim.host().display()));
+        let got: BTreeMap<String, String> = vars(&dump(&bed, &bed.our_driver("nutdrv_qx")))
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with("driver.") || k == "driver.version.data")
+            .collect();
+        let want = golden_device_vars(dialect);
+        assert_eq!(got, want, "{dialect}: differences:\n{}", diff(&got, &want));
+    }
+}
+
+/// A USB matching option that is not a valid regular expression stops the
+/// driver at start, naming it (no USB needed: it fails before the bus is
+/// scanned).
+#[test]
+fn invalid_usb_regex_is_fatal() {
+    let bed = Scratch::new("qx-badregex");
+    bed.write("ups.conf", "[UPS]\n\tdriver = nutdrv_qx\n\tport = auto\n\tvendor = \"USB (Cable\"\n");
+    let out = bed.command(bed.our_driver("nutdrv_qx")).args(["-a", "UPS", "-d", "1", "-u", "root"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("Invalid regular expression: USB (Cable (vendor: unclosed group)"), "{err}");
+}

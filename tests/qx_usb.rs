@@ -113,6 +113,16 @@ impl UsbDev for Fake {
                 let n = data.iter().position(|&c| c == 0).unwrap_or(8);
                 self.got_bytes(&data[..n], if self.sd == Subdriver::Ippon { 64 } else { 8 });
             }
+            Subdriver::Omron => {
+                assert_eq!((rtype, req, value, data.len()), (0x21, 0x09, 0x0002, 16), "whole 16-byte reports");
+                let n = data.iter().position(|&c| c == 0).unwrap_or(16);
+                self.got_bytes(&data[..n], 64);
+            }
+            Subdriver::Gtec => {
+                assert_eq!((rtype, req, value, data.len()), (0x21, 0x09, 0x02, 8));
+                let n = data.iter().position(|&c| c == 0).unwrap_or(8);
+                self.got_bytes(&data[..n], 128);
+            }
             Subdriver::Sgs => {
                 let n = data[0] as usize;
                 assert!(n <= 7);
@@ -240,6 +250,38 @@ fn string_descriptor_bridges() {
     }
 }
 
+/// The two subdrivers of newer NUT: OMRON's whole 16-byte reports and
+/// G-Tec's cypress-like chunks with long reads.
+#[test]
+fn omron_and_gtec_framing() {
+    check(Subdriver::Omron, None, &[]);
+    check(Subdriver::Gtec, None, &[]);
+}
+
+/// An OMRON BN150T on USB: vendor 0590 makes autodetection try the omron
+/// dialect first, over the omron subdriver; the data is the vectors'
+/// golden dump.
+#[test]
+fn omron_over_usb_is_autodetected() {
+    assert_eq!(nut::qx::usb::match_device(0x0590, 0x00b7, None, None), Some(Subdriver::Omron));
+    let mut fake = Fake::new(Subdriver::Omron);
+    fake.answers = nut::qx::transport::parse_vectors(include_str!("data/qx/nutdrv_qx-testing-vectors.tsv"))
+        .into_iter()
+        .filter(|v| v.protocol == "omron")
+        .map(|v| (v.command.strip_suffix(b"\r").unwrap_or(&v.command).to_vec(), v.answer))
+        .collect();
+    let mut t = UsbTransport::new(fake, Subdriver::Omron, None);
+    let now = Instant::now();
+    let mut q = Qx::detect(&mut t, HashMap::new(), Some(0x0590)).unwrap();
+    assert_eq!(q.dialect.name, "omron");
+    q.init(&mut t, now).unwrap();
+    assert!(q.update(&mut t, now));
+    assert!(q.update(&mut t, now + Duration::from_secs(31)));
+    let golden = include_str!("data/qx/expected/omron.dev");
+    assert_eq!(q.store.dump(), golden);
+    assert_eq!(q.instcmd(&mut t, "shutdown.stop", None), nut::qx::CmdResult::Handled);
+}
+
 #[test]
 fn ablerex_and_phoenixtec_reports() {
     check(Subdriver::Ablerex, Some("megatec"), &[]);
@@ -253,6 +295,11 @@ fn ablerex_and_phoenixtec_reports() {
 #[test]
 fn id_table_covers_every_subdriver_and_feeds_udev() {
     for (name, sd) in Subdriver::ALL {
+        // NUT has no device entry for gtec: only `subdriver = gtec` picks it.
+        if sd == Subdriver::Gtec {
+            assert!(!USB_IDS.iter().any(|u| u.subdriver == sd));
+            continue;
+        }
         assert!(USB_IDS.iter().any(|u| u.subdriver == sd), "{name} has no USB ID");
     }
     let toml = include_str!("../data/usb-devices.toml");
@@ -262,4 +309,161 @@ fn id_table_covers_every_subdriver_and_feeds_udev() {
         let needle = format!("vendor = \"{v}\"\nproduct = \"{p}\"\ndriver = \"{driver}\"");
         assert!(toml.contains(&needle), "data/usb-devices.toml lacks {v}:{p} ({driver})");
     }
+}
+
+// ---- the USB matching options (no USB here: descriptors we build) ----
+
+use nut::qx::usb::{choose, pick, Candidate, UsbDescr, UsbMatch};
+
+fn descr(v: u16, p: u16, mfr: Option<&str>, prod: Option<&str>) -> UsbDescr {
+    UsbDescr {
+        vendor_id: v,
+        product_id: p,
+        vendor: mfr.map(|s| s.to_string()),
+        product: prod.map(|s| s.to_string()),
+        serial: Some("  SN-0042 \t".to_string()),
+        bus: 2,
+        address: 5,
+        port: 3,
+    }
+}
+
+fn matcher(opts: &[(&str, &str)]) -> UsbMatch {
+    UsbMatch::new(|k| opts.iter().find(|(n, _)| *n == k).map(|(_, v)| *v)).expect("valid regexes")
+}
+
+fn ok(opts: &[(&str, &str)], d: &UsbDescr) -> bool {
+    matcher(opts).matches(d)
+}
+
+/// Without options every known device gets its table row's subdriver
+/// (first row wins, strings decide between shared IDs).
+#[test]
+fn usb_table_without_options() {
+    let none = matcher(&[]);
+    assert!(none.is_empty());
+    for u in USB_IDS {
+        let d = descr(u.vendor, u.product, u.mfr, u.prod);
+        let want = USB_IDS
+            .iter()
+            .find(|r| {
+                r.vendor == u.vendor
+                    && r.product == u.product
+                    && r.mfr.is_none_or(|m| u.mfr == Some(m))
+                    && r.prod.is_none_or(|p| u.prod == Some(p))
+            })
+            .unwrap()
+            .subdriver;
+        assert_eq!(choose(&d, &none, None), Some(want), "{}", u.note);
+    }
+    assert_eq!(choose(&descr(0x1234, 0x5678, None, None), &none, None), None, "unknown device");
+}
+
+/// Each option: an extended regex, case-insensitive, matching the whole
+/// field (blanks around the field ignored; missing strings are empty).
+#[test]
+fn usb_regex_options() {
+    let d = descr(0x06da, 0x0002, Some("Phoenixtec Power"), Some("USB Cable (V2.00)"));
+    // IDs: four lower-case hex digits, any case in the pattern, anchored.
+    assert!(ok(&[("vendorid", "06da")], &d));
+    assert!(ok(&[("vendorid", "06DA"), ("productid", "0002")], &d));
+    assert!(ok(&[("vendorid", "06d[a-f]")], &d));
+    assert!(ok(&[("vendorid", "0665|06da")], &d));
+    assert!(!ok(&[("vendorid", "06d")], &d), "a prefix is not a match");
+    assert!(!ok(&[("vendorid", "6da")], &d), "nor a suffix");
+    assert!(!ok(&[("productid", "0x0002")], &d));
+    assert!(!ok(&[("vendorid", "06da"), ("productid", "0003")], &d), "all options must match");
+    // Strings, case-insensitive, whole string.
+    assert!(ok(&[("vendor", "phoenixtec power")], &d));
+    assert!(ok(&[("vendor", "Phoenix.*")], &d));
+    assert!(!ok(&[("vendor", "Phoenix")], &d));
+    assert!(ok(&[("product", "USB Cable \\(V2\\.00\\)")], &d));
+    assert!(ok(&[("product", "usb cable \\(v[[:digit:]]+\\.[0-9]{2}\\)")], &d));
+    // POSIX picks the longest alternative: anchoring must too.
+    assert!(ok(&[("vendor", "Phoenixtec|Phoenixtec Power")], &d));
+    // Blanks around the field are ignored, not inside the pattern.
+    assert!(ok(&[("serial", "SN-0042")], &d));
+    assert!(!ok(&[("serial", " SN-0042")], &d));
+    // A missing string is empty.
+    let bare = descr(0x0001, 0x0000, None, None);
+    assert!(ok(&[("vendor", "")], &bare));
+    assert!(ok(&[("vendor", ".*")], &bare));
+    assert!(!ok(&[("vendor", ".+")], &bare));
+    // bus, device, busport: three decimal digits.
+    assert!(ok(&[("bus", "002")], &d));
+    assert!(ok(&[("bus", "00[1-3]"), ("device", "005"), ("busport", "003")], &d));
+    assert!(!ok(&[("bus", "2")], &d));
+    assert!(!ok(&[("device", "004")], &d));
+    let mut noport = d.clone();
+    noport.port = 0;
+    assert!(!ok(&[("busport", "[0-9]+")], &noport), "no port number: empty");
+    // The check names the first failing option, in NUT's order.
+    assert_eq!(matcher(&[("serial", "x"), ("vendor", "y")]).check(&d), Err("vendor"));
+    // A bad pattern is refused with its option.
+    let e = UsbMatch::new(|k| (k == "product").then_some("USB (Cable")).unwrap_err();
+    assert_eq!(e.name, "product");
+    assert_eq!(e.to_string(), "Invalid regular expression: USB (Cable (product: unclosed group)");
+}
+
+/// The options pick between devices; a forced subdriver still needs them
+/// to match.
+#[test]
+fn usb_options_choose_the_device() {
+    let a = descr(0x0665, 0x5161, Some("INNO TECH"), Some("USB to Serial"));
+    let mut b = a.clone();
+    b.serial = Some("SECOND".into());
+    b.address = 9;
+    let m = matcher(&[("serial", "second")]);
+    assert_eq!(choose(&a, &m, None), None);
+    assert_eq!(choose(&b, &m, None), Some(Subdriver::Cypress));
+    let m = matcher(&[("vendorid", "0665"), ("productid", "5161")]);
+    assert_eq!(choose(&a, &m, Some(Subdriver::Krauler)), Some(Subdriver::Krauler), "forced subdriver");
+    let m = matcher(&[("vendorid", "06da"), ("productid", "5161")]);
+    assert_eq!(choose(&a, &m, Some(Subdriver::Krauler)), None);
+}
+
+/// A fake bus for [`pick`]: each device has a descriptor (None: cannot be
+/// opened) and a claim result.
+struct FakeCand {
+    d: Option<UsbDescr>,
+    claim: Result<u8, rusb::Error>,
+}
+
+impl Candidate for FakeCand {
+    type Dev = u8;
+    fn describe(&mut self) -> Option<UsbDescr> {
+        self.d.clone()
+    }
+    fn claim(self) -> Result<u8, rusb::Error> {
+        self.claim
+    }
+}
+
+/// `allow_duplicates`: a matching device held by another driver (busy) is
+/// skipped for the next one; without it, busy is an error. Devices that
+/// cannot be opened are skipped either way.
+#[test]
+fn usb_pick_and_allow_duplicates() {
+    let d = |n: u8| {
+        let mut x = descr(0x0665, 0x5161, None, None);
+        x.address = n;
+        Some(x)
+    };
+    let bus = || {
+        vec![
+            FakeCand { d: None, claim: Ok(0) },
+            FakeCand { d: Some(descr(0x1234, 1, None, None)), claim: Ok(1) },
+            FakeCand { d: d(2), claim: Err(rusb::Error::Busy) },
+            FakeCand { d: d(3), claim: Ok(3) },
+        ]
+    };
+    let any = matcher(&[]);
+    let (dev, sd, got) = pick(bus(), &any, None, true).unwrap();
+    assert_eq!((dev, sd, got.address), (3, Subdriver::Cypress, 3));
+    let e = pick(bus(), &any, None, false).unwrap_err();
+    assert!(e.to_string().contains("another driver"), "{e}");
+    let (dev, _, _) = pick(bus(), &matcher(&[("device", "003")]), None, false).unwrap();
+    assert_eq!(dev, 3);
+    let e = pick(bus(), &matcher(&[("device", "009")]), None, true).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::NotFound);
 }

@@ -314,7 +314,15 @@ fn autodetect_order_matches_nut() {
         .filter(|l| !l.starts_with('#'))
         .map(|l| l.split(" -> ").next().unwrap().trim_matches('\'').to_string())
         .collect();
-    // NUT's sequence up to the claim by megatec.
+    // Dialects newer than 2.8.0 probe in between: voltronic-axpert sends
+    // QPI with its CRC (three tries) right after voltronic; omron is gated
+    // on USB vendor 0590 and sends nothing on a serial port.
+    let axpert_qpi =
+        String::from_utf8_lossy(&nut::qx::dialects::voltronic_axpert::with_crc(b"QPI\r")).trim_end().to_string();
+    assert_eq!(got.iter().filter(|c| **c == axpert_qpi).count(), 3, "{got:?}");
+    assert_eq!(got[3..6], [axpert_qpi.clone(), axpert_qpi.clone(), axpert_qpi.clone()], "axpert right after voltronic");
+    let got: Vec<String> = got.into_iter().filter(|c| *c != axpert_qpi).collect();
+    // NUT 2.8.0's sequence up to the claim by megatec.
     assert_eq!(got[..got.len() - 1], want[..got.len() - 1], "probe order");
     assert_eq!(got.last().map(|s| s.as_str()), Some("I"));
 }
@@ -357,7 +365,7 @@ fn gtec() {
 /// above) or listed here as not implemented yet.
 #[test]
 fn dialect_coverage_is_explicit() {
-    const NOT_YET: &[&str] = &["voltronic-axpert", "omron"];
+    const NOT_YET: &[&str] = &[];
     let mut names: Vec<String> = vectors().into_iter().map(|v| v.protocol).collect();
     names.dedup();
     names.sort();
@@ -550,4 +558,333 @@ fn voltronic() {
         }
     }
     assert!(missing.is_empty(), "voltronic: never sent: {missing:?}");
+}
+
+/// OMRON: `OK` acknowledgements, An/Af before each shutdown, OMRON's
+/// delay encoding (S.5 / S02, Sf.5 / Sf02), C; strict answer checks.
+#[test]
+fn omron() {
+    use Act::*;
+    let acts = [
+        Set("ups.delay.shutdown", "120"),
+        Cmd("shutdown.return", None),  // An, S02 (answered "OKn": accepted as OK)
+        Cmd("shutdown.stayoff", None), // Af, Sf02
+        Set("ups.delay.shutdown", "30"),
+        Cmd("shutdown.return", None),  // An, S.5
+        Cmd("shutdown.stayoff", None), // Af, Sf.5
+        Cmd("shutdown.stop", None),    // C
+    ];
+    let (q, t) = run("omron");
+    assert_eq!(q.store.get("ups.start.auto"), None, "set only by a shutdown command");
+    check_with("omron", &acts, (q, t));
+    // Commands NUT does not register for OMRON.
+    let (mut q, mut t) = run("omron");
+    for c in ["beeper.toggle", "load.on", "load.off", "test.battery.start.quick", "test.battery.start"] {
+        assert_eq!(q.instcmd(&mut t, c, None), CmdResult::Invalid, "{c}");
+    }
+    assert_eq!(q.instcmd(&mut t, "shutdown.return", None), CmdResult::Handled);
+    assert_eq!(q.store.get("ups.start.auto"), Some("yes"));
+    assert_eq!(t.log[t.log.len() - 2..], [b"An\r".to_vec(), b"S.5\r".to_vec()]);
+    // A refused An stops the shutdown before anything powers down.
+    let mut bad = VectorTransport::new([(b"An\r".to_vec(), b"NAK\r".to_vec())]);
+    let mut rest = transport_for("omron");
+    let now = Instant::now();
+    let mut q = Qx::detect(&mut Chain(&mut bad, &mut rest), params("omron"), None).unwrap();
+    q.init(&mut Chain(&mut bad, &mut rest), now).unwrap();
+    assert_eq!(q.instcmd(&mut Chain(&mut bad, &mut rest), "shutdown.return", None), CmdResult::Failed);
+    assert!(!rest.log.iter().any(|c| c.starts_with(b"S")), "{:?}", rest.log);
+    // A shutdown answer that is not OK fails.
+    let mut nak = VectorTransport::new([(b"S.5\r".to_vec(), b"NAK\r".to_vec())]);
+    let mut rest = transport_for("omron");
+    let mut q = Qx::detect(&mut Chain(&mut nak, &mut rest), params("omron"), None).unwrap();
+    q.init(&mut Chain(&mut nak, &mut rest), now).unwrap();
+    assert_eq!(q.instcmd(&mut Chain(&mut nak, &mut rest), "shutdown.return", None), CmdResult::Failed);
+}
+
+/// OMRON's strict checks: a corrupt reply publishes nothing, a NAK is not
+/// a serial number.
+#[test]
+fn omron_rejects_corrupt_answers() {
+    let over: [(&[u8], &[u8]); 6] = [
+        (b"Bl ?\r", b"1O0\r"),
+        (b"RTS\r", b"06.9\r"),
+        (b"FWV\r", b"S:0.17(M:2.00)\r"),
+        (b"BRR\r", b"20260231\r"),
+        (b"UN\r", b"1125W/1125VA/048V/160W/020Wx\r"),
+        (b"PSNR\r", b"NAK            \r"),
+    ];
+    let mut bad = VectorTransport::new(over.iter().map(|(c, a)| (c.to_vec(), a.to_vec())));
+    let mut rest = transport_for("omron");
+    let now = Instant::now();
+    let mut q = Qx::detect(&mut Chain(&mut bad, &mut rest), params("omron"), None).unwrap();
+    q.init(&mut Chain(&mut bad, &mut rest), now).unwrap();
+    assert!(q.update(&mut Chain(&mut bad, &mut rest), now + Duration::from_secs(31)));
+    for v in [
+        "battery.charge",
+        "battery.runtime",
+        "ups.firmware",
+        "ups.firmware.aux",
+        "battery.date",
+        "ups.power.nominal",
+        "ups.realpower.nominal",
+        "ups.serial",
+    ] {
+        assert_eq!(q.store.get(v), None, "{v}");
+    }
+    // the status line is unaffected
+    assert_eq!(q.store.get("input.voltage"), Some("102.5"));
+}
+
+/// Autodetection tries OMRON first, and only on its USB vendor ID: on a
+/// serial port (no vendor) the same device goes to a later dialect, as in
+/// NUT.
+#[test]
+fn omron_autodetection_is_gated_on_the_usb_vendor() {
+    let mut t = transport_for("omron");
+    let q = Qx::detect(&mut t, HashMap::new(), Some(0x0590)).unwrap();
+    assert_eq!(q.dialect.name, "omron");
+    assert_eq!(t.log[0], b"Q1\r", "omron is probed first: {:?}", t.log);
+    let mut t = transport_for("omron");
+    let q = Qx::detect(&mut t, HashMap::new(), None).unwrap();
+    assert_ne!(q.dialect.name, "omron");
+    let mut t = transport_for("omron");
+    let q = Qx::detect(&mut t, HashMap::new(), Some(0x0665)).unwrap();
+    assert_ne!(q.dialect.name, "omron");
+}
+
+/// A Voltronic Axpert: the vectors' answers framed as the device frames
+/// them (CRC before the CR); commands are checked for their CRC and
+/// unframed before lookup, unknown ones get a framed `(NAK`.
+pub struct AxpertDevice(pub VectorTransport);
+
+impl nut::qx::Transport for AxpertDevice {
+    fn command(&mut self, cmd: &[u8]) -> std::io::Result<Vec<u8>> {
+        use nut::qx::dialects::voltronic_axpert::{check_crc, with_crc};
+        let Some(body) = check_crc(cmd) else {
+            self.0.log.push(cmd.to_vec());
+            return Ok(with_crc(b"(NAK\r"));
+        };
+        let mut plain = body.to_vec();
+        plain.push(b'\r');
+        let a = self.0.command(&plain)?;
+        Ok(if a.is_empty() { a } else { with_crc(&a) })
+    }
+}
+
+fn axpert_device(over: &[(&str, &str)]) -> AxpertDevice {
+    let mut pairs: Vec<(Vec<u8>, Vec<u8>)> =
+        over.iter().map(|(c, a)| (format!("{c}\r").into_bytes(), format!("{a}\r").into_bytes())).collect();
+    pairs.extend(vectors().into_iter().filter(|v| v.protocol == "voltronic-axpert").map(|v| (v.command, v.answer)));
+    let mut t = VectorTransport::new(pairs);
+    t.rejected = Some(b"(NAK\r".to_vec());
+    AxpertDevice(t)
+}
+
+fn axpert_run(over: &[(&str, &str)]) -> (Qx, AxpertDevice) {
+    let mut t = axpert_device(over);
+    let now = Instant::now();
+    let mut q = Qx::detect(&mut t, params("voltronic-axpert"), None).expect("claim");
+    q.init(&mut t, now).expect("init");
+    assert!(q.update(&mut t, now), "quick update");
+    assert!(q.update(&mut t, now + Duration::from_secs(31)), "full update");
+    (q, t)
+}
+
+/// Vector commands NUT's default build never sends: they belong to rows
+/// compiled only with `--with-unmapped-data-points` (settings, commands,
+/// the energy/fault/limit queries), or, for QPIFS/QPIHF, to a fault row
+/// unskipped only on PI15/PI16 devices, which this PI30 subdriver rejects.
+fn axpert_default_build_sends(cmd: &[u8]) -> bool {
+    const SENT: &[&[u8]] = &[
+        b"QPI\r", b"QVFW\r", b"QVFW2\r", b"QID\r", b"QFLAG\r", b"QPIRI\r", b"QMD\r", b"QDI\r", b"QPIGS\r", b"QPIWS\r",
+        b"QMOD\r",
+    ];
+    SENT.contains(&cmd)
+}
+
+#[test]
+fn voltronic_axpert() {
+    let (q, t) = axpert_run(&[]);
+    golden("voltronic-axpert", &q.store.dump());
+    let sent: BTreeSet<Vec<u8>> = t.0.log.iter().cloned().collect();
+    assert!(sent.iter().all(|c| !c.is_empty()));
+    let mut unmapped = 0;
+    for v in vectors().iter().filter(|v| v.protocol == "voltronic-axpert") {
+        if axpert_default_build_sends(&v.command) {
+            assert!(sent.contains(&v.command), "never sent: {:?}", String::from_utf8_lossy(&v.command));
+        } else {
+            unmapped += 1;
+            assert!(
+                !sent.contains(&v.command),
+                "sent a row of the unmapped build: {:?}",
+                String::from_utf8_lossy(&v.command)
+            );
+        }
+    }
+    assert_eq!(unmapped, 128 - 11);
+    // The default build has no instant commands and no settable rows.
+    assert!(q.store.cmds.is_empty(), "{:?}", q.store.cmds);
+}
+
+/// Axpert variants: a line-mode, charging unit with warnings (LB, OVER
+/// and an unknown bit); a battery-mode one; a standby one; a wrong CRC.
+#[test]
+fn voltronic_axpert_variants() {
+    let (q, _) = axpert_run(&[
+        ("QMOD", "(L"),
+        ("QPIWS", "(00000000000000011010100000000000"),
+        (
+            "QPIGS",
+            "(233.5 50.1 233.5 50.1 0467 0396 009 440 54.00 000 100 0033 0000 000.0 00.00 00000 00010111 00 00 00000 110",
+        ),
+        ("QFLAG", "(EabjD"),
+    ]);
+    assert_eq!(q.store.get("ups.status"), Some("ALARM OL CHRG LB OVER"));
+    assert_eq!(
+        q.store.get("ups.alarm"),
+        Some("Device warnings: Low battery. Battery disconnected. Overload. Unknown warnings [bit: #21]")
+    );
+    // QFLAG still publishes nothing in the default build.
+    assert_eq!(q.store.get("ups.beeper.status"), None);
+    assert_eq!(q.store.get("battery.energysave"), None);
+    // (the vectors' QPIGS says charging)
+    let (q, _) = axpert_run(&[("QMOD", "(B")]);
+    assert_eq!(q.store.get("ups.status"), Some("OB CHRG"));
+    let (q, _) = axpert_run(&[("QMOD", "(S")]);
+    assert_eq!(q.store.get("ups.status"), Some("OB CHRG OFF"));
+    let (q, _) = axpert_run(&[("QMOD", "(F")]);
+    assert_eq!(q.store.get("ups.alarm"), Some("Fault reported by device."));
+    // A protocol other than PI30 is not claimed.
+    let mut t = axpert_device(&[("QPI", "(PI16")]);
+    assert!(Qx::detect(&mut t, params("voltronic-axpert"), None).is_err());
+    // Answers without a CRC are not accepted.
+    let mut t = transport_for("voltronic-axpert");
+    assert!(Qx::detect(&mut t, params("voltronic-axpert"), None).is_err());
+}
+
+fn masterguard_device(extra: &[(&str, &str)]) -> VectorTransport {
+    let mut pairs: Vec<(Vec<u8>, Vec<u8>)> =
+        extra.iter().map(|(c, a)| (format!("{c}\r").into_bytes(), a.as_bytes().to_vec())).collect();
+    pairs.extend(
+        parse_vectors(include_str!("data/qx/masterguard-device.tsv")).into_iter().map(|v| (v.command, v.answer)),
+    );
+    VectorTransport::new(pairs)
+}
+
+fn masterguard_run(extra: &[(&str, &str)], p: &[(&str, &str)]) -> (Qx, VectorTransport) {
+    let mut t = masterguard_device(extra);
+    let mut ps = HashMap::new();
+    for (k, v) in p {
+        ps.insert(k.to_string(), v.to_string());
+    }
+    let now = Instant::now();
+    let mut q = Qx::detect(&mut t, ps, None).expect("claim");
+    q.init(&mut t, now).expect("init");
+    assert!(q.update(&mut t, now), "quick update");
+    assert!(q.update(&mut t, now + Duration::from_secs(31)), "full update");
+    (q, t)
+}
+
+/// Masterguard (no NUT vectors: our own device file from the examples in
+/// NUT's table comments): autodetected after zinto, every row, the slave
+/// address in queries and commands, and its change by setting ups.id.
+#[test]
+fn masterguard() {
+    use CmdResult::{Failed, Handled};
+    let (mut q, mut t) = masterguard_run(&[], &[]);
+    assert_eq!(q.dialect.name, "masterguard");
+    golden("masterguard", &q.store.dump());
+    for (c, x) in [
+        ("shutdown.return", None),
+        ("shutdown.stop", None),
+        ("test.battery.start", Some("10")),
+        ("test.battery.start", Some("120")),
+        ("test.battery.start.quick", None),
+        ("test.battery.start.low", None),
+        ("test.battery.start.deep", None),
+        ("test.battery.stop", None),
+        ("clear.fault.record", None),
+        ("bypass.start", None),
+        ("bypass.stop", None),
+        ("beeper.enable", None),
+        ("beeper.disable", None),
+    ] {
+        assert_eq!(q.instcmd(&mut t, c, x), Handled, "{c} {x:?}");
+    }
+    assert_eq!(q.instcmd(&mut t, "test.battery.start", Some("30")), Failed);
+    assert_eq!(q.instcmd(&mut t, "test.battery.start", None), Failed);
+    assert_eq!(q.setvar(&mut t, "ups.delay.shutdown", "120".into()), SetResult::Handled);
+    assert_eq!(q.instcmd(&mut t, "shutdown.stayoff", None), Failed, "S02 is not in the device file: echoed");
+    assert_eq!(q.setvar(&mut t, "ups.delay.shutdown", "30".into()), SetResult::Handled);
+    assert_eq!(q.instcmd(&mut t, "shutdown.stayoff", None), Handled);
+    assert_eq!(q.setvar(&mut t, "ups.delay.shutdown", "6000".into()), SetResult::Unknown, "out of 0..5940");
+    assert_eq!(q.setvar(&mut t, "battery.packs", "1".into()), SetResult::Unknown, "A700-19 has 0..0 packs");
+    assert_eq!(q.setvar(&mut t, "output.voltage.nominal", "240".into()), SetResult::Handled);
+    assert_eq!(q.setvar(&mut t, "output.voltage.nominal", "250".into()), SetResult::Unknown, "not in MSO");
+    assert_eq!(q.setvar(&mut t, "device.uptime", "86405".into()), SetResult::Handled);
+    for cmd in [
+        "S.5R0180\r",
+        "C\r",
+        "T\r",
+        "T02\r",
+        "TL\r",
+        "TUD,00\r",
+        "CT\r",
+        "FCLR,00\r",
+        "FOFF\r",
+        "FON\r",
+        "SS---1,00\r",
+        "SS---0,00\r",
+        "S.5\r",
+        "PNV=240\r",
+        "SRC0001:00:00:05,00\r",
+        "GS,00\r",
+        "GBS,00\r",
+        "GSN,00\r",
+        "DRC,00\r",
+        "FLT,00\r",
+        "MSO\r",
+        "PNV\r",
+    ] {
+        assert!(t.log.iter().any(|c| c == cmd.as_bytes()), "never sent {cmd:?}");
+    }
+    assert!(!t.log.iter().any(|c| c.ends_with(b",XX\r")), "an unaddressed command went out");
+    // Setting ups.id: SS07-- goes to the old address; the unit answers at
+    // 07 from then on.
+    assert_eq!(q.setvar(&mut t, "ups.id", "7".into()), SetResult::Handled);
+    assert_eq!(t.log.last().unwrap(), b"SS07--,00\r");
+    assert_eq!(q.instcmd(&mut t, "beeper.enable", None), Failed, "SS---1,07 is not in the device file: echoed");
+    assert_eq!(t.log.last().unwrap(), b"SS---1,07\r");
+    assert_eq!(q.setvar(&mut t, "ups.id", "100".into()), SetResult::Unknown, "range 0..99");
+}
+
+/// `slave_address` picks the unit: a mismatch is not claimed.
+#[test]
+fn masterguard_slave_address_setting() {
+    let (q, _) = masterguard_run(&[], &[("slave_address", "0"), ("protocol", "masterguard")]);
+    assert_eq!(q.get("ups.id"), Some("00"));
+    let mut t = masterguard_device(&[]);
+    let p = HashMap::from([("slave_address".to_string(), "3".to_string())]);
+    assert!(Qx::detect(&mut t, p, None).is_err(), "nothing else claims this unit");
+    let mut t = masterguard_device(&[]);
+    let p = HashMap::from([("slave_address".to_string(), "x".to_string()), ("protocol".into(), "masterguard".into())]);
+    assert!(Qx::detect(&mut t, p, None).is_err());
+    // An E-series unit on battery, with a failed test and a fault.
+    let (q, _) = masterguard_run(
+        &[
+            ("WH", "(01 10.06 03.09 E100                           0 230 50.00 012 02.30 006.00 012.00 018 10 40 160 276 47.00 53.00\r"),
+            ("Q3", "(01 226.9 226.9 226.9 039 50.0 02.30 21.8 000.00 000 11100000 00011011\r"),
+            ("GS,01", "(01,01 1 0\r"),
+            ("GBS,01", "(01,000 0000 0360 0708 0712 0994 076 02.30\r"),
+            ("FLT,01", "(01,9 0010 1780:14:57:19 7 0046 0000:21:14:41 0 0000 0000:00:00:00 0 0000 0000:00:00:00 0 0000 0000:00:00:00\r"),
+        ],
+        &[],
+    );
+    assert_eq!(q.get("device.model"), Some("E100"));
+    assert_eq!(q.get("ups.power.nominal"), Some("10000"));
+    assert_eq!(q.get("ups.status"), Some("ALARM OB LB RB BYPASS"));
+    assert_eq!(q.get("ups.alarm"), Some("no battery connected Replace battery!"));
+    assert_eq!(q.get("ups.test.result"), Some("failed"));
+    assert_eq!(q.get("ups.beeper.status"), Some("disabled"));
+    assert_eq!(q.get("battery.packs"), Some("1"));
 }

@@ -14,6 +14,14 @@
 //! [`usbtable`] holds the USB device table shared with the drivers and turns
 //! it into udev rules.
 
+/// Every program's clap `Command` for man pages and completions: nut's
+/// registry ([`nut::cli::commands`]) plus this crate's `upsdrvsvcctl`.
+pub fn commands() -> Vec<clap::Command> {
+    let mut cmds = nut::cli::commands();
+    cmds.push(<ctl::Cli as clap::CommandFactory>::command());
+    cmds
+}
+
 /// The directory systemd gives generators for normal-priority units.
 pub const GENERATOR_DIR: &str = "/run/systemd/generator";
 

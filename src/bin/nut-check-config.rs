@@ -4,24 +4,10 @@
 //! when there is no error (warnings allowed), 1 otherwise. What each MODE
 //! requires is documented in `nut::config::check`.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use nut::config::check::check_dir;
-
-/// Check NUT's configuration files (nut.conf, ups.conf, upsd.conf,
-/// upsd.users, upsmon.conf, upssched.conf).
-#[derive(Parser, Debug)]
-#[command(name = "nut-check-config", version = nut::VERSION)]
-struct Args {
-    /// Directory holding the files [default: $NUT_CONFPATH, else /etc/nut]
-    #[arg(long, value_name = "DIR")]
-    confdir: Option<PathBuf>,
-    /// Print errors only, no warnings
-    #[arg(short, long)]
-    quiet: bool,
-}
+use nut::config::check::{check_dir, Args};
 
 fn main() -> ExitCode {
     let args = Args::parse();

@@ -10,7 +10,8 @@
 //! - [`error`]: [`ClientError`], whose messages are libupsclient's.
 //! - [`upsc`], [`upsrw`], [`upscmd`], [`upslog`]: the programs (their
 //!   command lines and `run` functions; `src/bin/` only calls them), with
-//!   [`tool`], [`getopt`] and [`prompt`] for what they share.
+//!   [`tool`], [`getopt`] and [`prompt`] for what they share, and
+//!   [`admin`] for what upsrw and upscmd share.
 //!
 //! ## Compatibility with NUT 2.8.0's programs
 //!
@@ -37,6 +38,7 @@
 //!   reaches upsd as four words and the parameter is dropped).
 
 pub mod addr;
+pub mod admin;
 pub mod blocking;
 pub mod conn;
 pub mod error;

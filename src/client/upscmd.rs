@@ -7,11 +7,12 @@ use std::ffi::OsString;
 use clap::{CommandFactory, FromArgMatches, Parser};
 
 use super::addr::split_name;
+use super::admin::{
+    credentials, early_option, parse_timeout, send_credentials, send_tracked, Action, AuthArgs, Early,
+    DEFAULT_TRACKING_TIMEOUT,
+};
 use super::getopt;
 use super::tool::{connect, eprint_line, Exit, Out, RunResult};
-use super::upsrw::{
-    ask_username, parse_timeout, password_or_prompt, send_credentials, track, DEFAULT_TRACKING_TIMEOUT,
-};
 use super::TlsMode;
 use crate::proto::net::{ErrorCode, Request};
 
@@ -30,18 +31,9 @@ pub struct Args {
     /// Display the help text.
     #[arg(short = 'h')]
     pub help: bool,
-    /// Username for authentication (prompted for when missing).
-    #[arg(short = 'u', value_name = "username", allow_hyphen_values = true)]
-    pub username: Option<String>,
-    /// Password for authentication (prompted for when missing).
-    #[arg(short = 'p', value_name = "password", allow_hyphen_values = true)]
-    pub password: Option<String>,
-    /// Timeout in seconds for -w (default 10).
-    #[arg(short = 't', value_name = "timeout", allow_hyphen_values = true)]
-    pub timeout: Option<String>,
-    /// Wait for the driver's result of the command.
-    #[arg(short = 'w')]
-    pub wait: bool,
+    /// Authentication and tracking (`-u`, `-p`, `-t`, `-w`).
+    #[command(flatten)]
+    pub auth: AuthArgs,
     /// Display the version.
     #[arg(short = 'V')]
     pub version: bool,
@@ -81,32 +73,15 @@ pub fn run(argv: &[OsString]) -> RunResult {
         }
     };
     let args = Args::from_arg_matches(&m).map_err(|e| Exit::fail(e.to_string()))?;
-    let bad_t = args.timeout.as_deref().is_some_and(|t| parse_timeout(Some(t)).is_err());
-    let mut early: Vec<(usize, &str)> = Vec::new();
-    for id in ["help", "version"] {
-        if m.get_flag(id) {
-            if let Some(i) = m.index_of(id) {
-                early.push((i, id));
-            }
+    match early_option(&m, &args.auth)? {
+        Some(Early::Help) => {
+            usage(&mut out, &prog);
+            return Ok(());
         }
+        Some(Early::Version) => return Err(Exit::ok_with(format!("Network UPS Tools upscmd {}", crate::VERSION))),
+        None => {}
     }
-    if bad_t {
-        early.push((m.index_of("timeout").unwrap_or(usize::MAX), "timeout"));
-    }
-    early.sort();
-    if let Some((_, what)) = early.first() {
-        match *what {
-            "help" => {
-                usage(&mut out, &prog);
-                return Ok(());
-            }
-            "version" => return Err(Exit::ok_with(format!("Network UPS Tools upscmd {}", crate::VERSION))),
-            _ => {
-                parse_timeout(args.timeout.as_deref())?;
-            }
-        }
-    }
-    let timeout = parse_timeout(args.timeout.as_deref())?;
+    let timeout = parse_timeout(args.auth.timeout.as_deref())?;
     if args.operands.is_empty() {
         usage(&mut out, &prog);
         return Ok(());
@@ -147,26 +122,8 @@ pub fn run(argv: &[OsString]) -> RunResult {
     if !cmd.contains('.') {
         return Err(Exit::fail("Error: old command names are not supported"));
     }
-    let username = match &args.username {
-        Some(u) => u.clone(),
-        None => ask_username(&mut out, Some("Error reading from stdin!"))?,
-    };
-    let password = password_or_prompt(args.password.as_deref())?;
+    let (username, password) = credentials(&mut out, &args.auth, Some("Error reading from stdin!"))?;
     send_credentials(&mut c, username, password)?;
-    if args.wait {
-        c.send(&Request::SetTracking { on: true })
-            .map_err(|e| Exit::fail(format!("Can't enable command status tracking: {e}")))?;
-        let l = c.read_line().map_err(|e| Exit::fail(format!("Enabling command status tracking failed: {e}")))?;
-        if !l.starts_with("OK") {
-            return Err(Exit::fail(format!("Enabling command status tracking failed. upsd answered: {l}")));
-        }
-    }
     let req = Request::Instcmd { ups: ups.clone(), cmd: cmd.clone(), param: args.operands.get(2).cloned() };
-    c.send(&req).map_err(|e| Exit::fail(format!("Can't send instant command: {e}")))?;
-    let reply = c.read_line().map_err(|e| Exit::fail(format!("Instant command failed: {e}")))?;
-    if !reply.starts_with("OK") {
-        return Err(Exit::fail(format!("Unexpected response from upsd: {reply}")));
-    }
-    out.flush();
-    track(&mut c, &reply, args.wait, timeout)
+    send_tracked(&mut c, &mut out, &req, Action::Command, args.auth.wait, timeout)
 }

@@ -5,20 +5,19 @@
 
 use std::ffi::OsString;
 use std::io;
-use std::time::{Duration, Instant};
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
 use super::addr::split_name;
+use super::admin::{
+    credentials, early_option, parse_timeout, send_tracked, Action, AuthArgs, Early, DEFAULT_TRACKING_TIMEOUT,
+};
 use super::blocking::Client;
 use super::getopt;
 use super::prompt;
 use super::tool::{connect, eprint_line, Exit, Out, RunResult};
 use super::TlsMode;
 use crate::proto::net::{ErrorCode, Request};
-
-/// The default `-t` (seconds).
-pub const DEFAULT_TRACKING_TIMEOUT: u32 = 10;
 
 /// upsrw's command line.
 #[derive(Parser, Debug, Default)]
@@ -38,18 +37,9 @@ pub struct Args {
     /// Show all read/write variables (the default without -s).
     #[arg(short = 'l')]
     pub list: bool,
-    /// Password for authentication (prompted for when missing).
-    #[arg(short = 'p', value_name = "password", allow_hyphen_values = true)]
-    pub password: Option<String>,
-    /// Timeout in seconds for -w (default 10).
-    #[arg(short = 't', value_name = "timeout", allow_hyphen_values = true)]
-    pub timeout: Option<String>,
-    /// Username for authentication (prompted for when missing).
-    #[arg(short = 'u', value_name = "username", allow_hyphen_values = true)]
-    pub username: Option<String>,
-    /// Wait for the driver's result of the setting.
-    #[arg(short = 'w')]
-    pub wait: bool,
+    /// Authentication and tracking (`-u`, `-p`, `-t`, `-w`).
+    #[command(flatten)]
+    pub auth: AuthArgs,
     /// Display the version.
     #[arg(short = 'V')]
     pub version: bool,
@@ -76,93 +66,8 @@ Call without -s to show all possible read/write variables (same as -l).\n",
     ));
 }
 
-/// Waits for a tracked SET/INSTCMD like NUT's upsrw/upscmd: `GET
-/// TRACKING` every second until not `PENDING`; prints the final line on
-/// stderr. Shared with upscmd.
-pub fn track(c: &mut Client, reply: &str, enabled: bool, timeout: u32) -> RunResult {
-    const UUID_LEN: usize = 36;
-    let id = reply.strip_prefix("OK TRACKING ").filter(|id| id.len() == UUID_LEN);
-    let Some(id) = id.filter(|_| enabled) else {
-        eprint_line(reply);
-        return Ok(());
-    };
-    let start = Instant::now();
-    let req = Request::GetTracking { id: Some(id.to_string()) };
-    loop {
-        if start.elapsed().as_secs() >= u64::from(timeout) {
-            return Err(Exit::fail("Can't receive status tracking information: timeout"));
-        }
-        c.send(&req).map_err(|e| Exit::fail(format!("Can't send status tracking request: {e}")))?;
-        let line = c
-            .read_line_timeout(Duration::from_secs(u64::from(timeout)))
-            .map_err(|e| Exit::fail(format!("Can't receive status tracking information: {e}")))?;
-        if !line.starts_with("PENDING") {
-            eprint_line(&line);
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_secs(1));
-    }
-}
-
-/// Prompts for the username like NUT (`Username (<login>): ` on stdout).
-pub fn ask_username(out: &mut Out, fatal_on_eof: Option<&str>) -> Result<String, Exit> {
-    let login = prompt::login_name();
-    match &login {
-        Some(n) => out.print(&format!("Username ({n}): ")),
-        None => out.print("Username: "),
-    }
-    out.flush();
-    let line = prompt::fgets(&mut io::stdin().lock());
-    let line = match line {
-        Some(l) => l,
-        None => {
-            if let Some(m) = fatal_on_eof {
-                return Err(Exit::fail(m));
-            }
-            String::new()
-        }
-    };
-    if line.len() > 1 {
-        Ok(prompt::chop(line))
-    } else {
-        login.ok_or_else(|| Exit::fail("No username available - even tried getpwuid"))
-    }
-}
-
-/// Parses `-t` like NUT (`str_to_uint`); `Err` is the fatal exit.
-pub fn parse_timeout(t: Option<&str>) -> Result<u32, Exit> {
-    match t {
-        None => Ok(DEFAULT_TRACKING_TIMEOUT),
-        Some(s) => getopt::str_to_uint(s).map_err(|why| {
-            Exit::fail(format!("Could not convert the provided value for timeout ('-t' option) to unsigned int: {why}"))
-        }),
-    }
-}
-
-/// The `-p` password, or NUT's `Password: ` prompt (upsrw and upscmd).
-pub(crate) fn password_or_prompt(given: Option<&str>) -> Result<String, Exit> {
-    match given {
-        Some(p) => Ok(p.to_string()),
-        None => prompt::getpass("Password: ")
-            .map_err(|e| Exit::fail(format!("getpass failed: {}", super::error::strerror(&e)))),
-    }
-}
-
-/// USERNAME and PASSWORD, with libupsclient's error texts (upsrw and upscmd).
-pub(crate) fn send_credentials(c: &mut Client, user: String, pass: String) -> RunResult {
-    c.send(&Request::Username(user)).map_err(|e| Exit::fail(format!("Can't set username: {e}")))?;
-    c.read_line().map_err(|e| Exit::fail(format!("Set username failed: {e}")))?;
-    c.send(&Request::Password(pass)).map_err(|e| Exit::fail(format!("Can't set password: {e}")))?;
-    c.read_line().map_err(|e| Exit::fail(format!("Set password failed: {e}")))?;
-    Ok(())
-}
-
 fn do_setvar(c: &mut Client, out: &mut Out, ups: &str, args: &Args, setvar: &str, timeout: u32) -> RunResult {
-    let user = match &args.username {
-        Some(u) => u.clone(),
-        None => ask_username(out, None)?,
-    };
-    let pass = password_or_prompt(args.password.as_deref())?;
+    let (user, pass) = credentials(out, &args.auth, None)?;
     let (varname, newval) = match setvar.split_once('=') {
         Some((v, val)) => (v.to_string(), val.to_string()),
         None => {
@@ -172,26 +77,12 @@ fn do_setvar(c: &mut Client, out: &mut Out, ups: &str, args: &Args, setvar: &str
             (setvar.to_string(), prompt::chop(line))
         }
     };
-    send_credentials(c, user, pass)?;
+    super::admin::send_credentials(c, user, pass)?;
     if !varname.contains('.') {
         return Err(Exit::fail("Error: old variable names are not supported"));
     }
-    if args.wait {
-        c.send(&Request::SetTracking { on: true })
-            .map_err(|e| Exit::fail(format!("Can't enable set variable status tracking: {e}")))?;
-        let l = c.read_line().map_err(|e| Exit::fail(format!("Enabling set variable status tracking failed: {e}")))?;
-        if !l.starts_with("OK") {
-            return Err(Exit::fail(format!("Enabling set variable status tracking failed. upsd answered: {l}")));
-        }
-    }
     let req = Request::SetVar { ups: ups.into(), var: varname, value: newval };
-    c.send(&req).map_err(|e| Exit::fail(format!("Can't set variable: {e}")))?;
-    let reply = c.read_line().map_err(|e| Exit::fail(format!("Set variable failed: {e}")))?;
-    if !reply.starts_with("OK") {
-        return Err(Exit::fail(format!("Unexpected response from upsd: {reply}")));
-    }
-    out.flush();
-    track(c, &reply, args.wait, timeout)
+    send_tracked(c, out, &req, Action::SetVariable, args.auth.wait, timeout)
 }
 
 fn print_rw(c: &mut Client, out: &mut Out, ups: &str, var: &str) -> RunResult {
@@ -289,34 +180,16 @@ pub fn run(argv: &[OsString]) -> RunResult {
     };
     let mut args = Args::from_arg_matches(&m).map_err(|e| Exit::fail(e.to_string()))?;
     // getopt order: the first of -h/-V/-t(bad) wins; -l after -s cancels it
-    let t_index = m.index_of("timeout");
-    let bad_t = args.timeout.as_deref().map(|t| parse_timeout(Some(t)).is_err()).unwrap_or(false);
-    let mut early: Vec<(usize, &str)> = Vec::new();
-    for id in ["help", "version"] {
-        if m.get_flag(id) {
-            if let Some(i) = m.index_of(id) {
-                early.push((i, id));
-            }
+    match early_option(&m, &args.auth)? {
+        Some(Early::Help) => {
+            usage(&mut out, &prog);
+            return Ok(());
         }
-    }
-    if bad_t {
-        early.push((t_index.unwrap_or(usize::MAX), "timeout"));
-    }
-    early.sort();
-    if let Some((_, what)) = early.first() {
-        match *what {
-            "help" => {
-                usage(&mut out, &prog);
-                return Ok(());
-            }
-            "version" => {
-                out.line(&format!("Network UPS Tools {prog} {}", crate::VERSION));
-                return Ok(());
-            }
-            _ => {
-                parse_timeout(args.timeout.as_deref())?;
-            }
+        Some(Early::Version) => {
+            out.line(&format!("Network UPS Tools {prog} {}", crate::VERSION));
+            return Ok(());
         }
+        None => {}
     }
     if args.list && args.set.is_some() {
         if let (Some(li), Some(si)) = (m.index_of("list"), m.index_of("set")) {
@@ -326,7 +199,7 @@ pub fn run(argv: &[OsString]) -> RunResult {
             }
         }
     }
-    let timeout = parse_timeout(args.timeout.as_deref())?;
+    let timeout = parse_timeout(args.auth.timeout.as_deref())?;
     if args.operands.is_empty() {
         usage(&mut out, &prog);
         return Ok(());

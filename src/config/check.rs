@@ -33,6 +33,24 @@ use super::upsmon::UpsmonConf;
 use super::upssched::UpsschedConf;
 use super::users::UsersConf;
 
+/// nut-check-config's command line (parsed by `src/bin/nut-check-config.rs`,
+/// listed in [`crate::cli::commands`] for its man page and completions).
+#[derive(clap::Parser, Debug)]
+#[command(
+    name = "nut-check-config",
+    version = crate::VERSION,
+    about = "Check NUT's configuration files (nut.conf, ups.conf, upsd.conf, upsd.users, upsmon.conf, upssched.conf)",
+    long_about = None
+)]
+pub struct Args {
+    /// Directory holding the files [default: $NUT_CONFPATH, else /etc/nut]
+    #[arg(long, value_name = "DIR")]
+    pub confdir: Option<std::path::PathBuf>,
+    /// Print errors only, no warnings
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
 /// The files, in the order they are reported.
 pub const FILES: &[&str] = &["nut.conf", "ups.conf", "upsd.conf", "upsd.users", "upsmon.conf", "upssched.conf"];
 

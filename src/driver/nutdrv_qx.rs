@@ -15,7 +15,7 @@ use crate::qx::dialects;
 use crate::qx::engine::{CmdResult, InitError, Qx, SetResult};
 use crate::qx::serial::{SerialConfig, SerialTransport};
 use crate::qx::transport::Transport;
-use crate::qx::usb::{RusbDev, Subdriver, UsbTransport};
+use crate::qx::usb::{RusbDev, Subdriver, UsbMatch, UsbTransport};
 
 /// How the device is reached.
 enum Link {
@@ -37,13 +37,15 @@ impl Link {
 pub struct NutdrvQx {
     link: Option<Link>,
     usb_vendor: Option<u16>,
+    usb_ids: Option<(u16, u16)>,
     qx: Option<Qx>,
     published_vars: BTreeSet<String>,
     published_cmds: BTreeSet<String>,
 }
 
-const USB_KEYS: [&str; 9] =
-    ["subdriver", "vendorid", "productid", "vendor", "product", "serial", "bus", "device", "langid_fix"];
+/// Any of these selects USB (like `port = auto`).
+const USB_KEYS: [&str; 10] =
+    ["subdriver", "vendorid", "productid", "vendor", "product", "serial", "bus", "device", "busport", "langid_fix"];
 
 fn hex16(s: &str) -> Option<u16> {
     u16::from_str_radix(s.trim_start_matches("0x").trim_start_matches("0X"), 16).ok()
@@ -85,12 +87,12 @@ impl NutdrvQx {
                 }
                 None => None,
             };
-            let vid = ctx.params.get("vendorid").and_then(hex16);
-            let pid = ctx.params.get("productid").and_then(hex16);
+            let m = UsbMatch::new(|k| ctx.params.get(k)).map_err(|e| DeviceError::Fatal(e.to_string()))?;
             let langid = ctx.params.get("langid_fix").and_then(hex16);
-            let (dev, sd, vendor) =
-                RusbDev::open(vid, pid, forced).map_err(|e| DeviceError::Lost(format!("USB: {e}")))?;
-            self.usb_vendor = Some(vendor);
+            let dup = ctx.params.get("allow_duplicates").is_some();
+            let (dev, sd, d) = RusbDev::open(&m, forced, dup).map_err(|e| DeviceError::Lost(format!("USB: {e}")))?;
+            self.usb_vendor = Some(d.vendor_id);
+            self.usb_ids = Some((d.vendor_id, d.product_id));
             self.link = Some(Link::Usb(Box::new(UsbTransport::new(dev, sd, langid))));
         } else {
             let mut cfg = SerialConfig::new(&port);
@@ -178,6 +180,11 @@ impl Driver for NutdrvQx {
             VarDecl::value("productid", "Regular expression to match UPS Product numerical ID (4 digits hexadecimal)"),
             VarDecl::value("bus", "Regular expression to match USB bus name"),
             VarDecl::value("device", "Regular expression to match USB device name"),
+            VarDecl::value("busport", "Regular expression to match USB bus port name"),
+            VarDecl::flag(
+                "allow_duplicates",
+                "If you have several similar devices, try the next matching one when one is held by another driver",
+            ),
             VarDecl::value("langid_fix", "Apply the language ID workaround to the krauler subdriver (0x409 or 0x4095)"),
             VarDecl::flag("noscanlangid", "Don't autoscan valid range for langid"),
             VarDecl::value("cablepower", "Set cable power for serial interface"),
@@ -203,7 +210,12 @@ impl Driver for NutdrvQx {
         let params = params_map(ctx);
         let link = self.link.as_mut().expect("opened");
         match Qx::detect(link.transport(), params, self.usb_vendor) {
-            Ok(q) => {
+            Ok(mut q) => {
+                // NUT publishes the IDs of the USB device it opened.
+                if let Some((v, p)) = self.usb_ids {
+                    q.set("ups.vendorid", &format!("{v:04x}"));
+                    q.set("ups.productid", &format!("{p:04x}"));
+                }
                 for l in &q.log {
                     tracing::info!("{l}");
                 }

@@ -305,7 +305,13 @@ impl Qx {
             Some(c) => c.to_string(),
             None => self.items[idx].command.unwrap_or("").to_string(),
         };
-        let bytes: Vec<u8> = cmd.chars().map(|c| c as u32 as u8).collect();
+        let mut bytes: Vec<u8> = cmd.chars().map(|c| c as u32 as u8).collect();
+        if let Some(f) = self.items[idx].pre_cmd {
+            if f(self, &mut bytes).is_err() {
+                self.answers[idx].clear();
+                return Err(());
+            }
+        }
         let ans = match t.command(&bytes) {
             Ok(a) => a,
             Err(e) => {
@@ -639,8 +645,15 @@ impl Qx {
         true
     }
 
+    /// NUT's qx_initbattery. Dialects of NUT 2.8.0 get 2.8.0's rules;
+    /// the dialects only newer NUT has get its rules where they differ:
+    /// the low/high voltages are guessed even when the device reports
+    /// charge and runtime, and the pack autodetection allows 1.25 (not
+    /// 1.2) times the nominal voltage.
     fn init_battery(&mut self, now: Instant) -> Result<(), InitError> {
-        if self.store.get("battery.charge").is_some() && self.store.get("battery.runtime").is_some() {
+        let newer = !self.dialect.nut_2_8_0;
+        let reported = self.store.get("battery.charge").is_some() && self.store.get("battery.runtime").is_some();
+        if reported && !newer {
             return Ok(());
         }
         if let Some(v) = self.store.get("battery.voltage.high") {
@@ -661,6 +674,13 @@ impl Qx {
             self.store.set("battery.voltage.high", &h);
             self.log.push(format!("Using 'guesstimation' (low: {l}, high: {h})!"));
         }
+        if reported {
+            if let Some(v) = self.store.get("battery.packs").filter(|v| all_in(v, "0123456789 .")) {
+                self.batt.packs = strtod(v);
+            }
+            return Ok(());
+        }
+        let high_factor = if newer { 1.25 } else { 1.2 };
         match self.store.get("battery.packs") {
             Some(v) if all_in(v, "0123456789 .") => self.batt.packs = strtod(v),
             _ => {
@@ -670,7 +690,7 @@ impl Qx {
                     ];
                     let (act, nom) = (self.batt.volt_act, self.batt.volt_nom);
                     for p in PACKS {
-                        if p * act > 1.25 * nom {
+                        if p * act > high_factor * nom {
                             continue;
                         }
                         if p * act < 0.8 * nom {
@@ -753,7 +773,9 @@ impl Qx {
                     continue;
                 }
             }
-            if let Some(v) = d.usb_vendor_gate {
+            // An explicit protocol skips the vendor gate (as NUT's omron
+            // claim does).
+            if let (Some(v), None) = (d.usb_vendor_gate, &protocol) {
                 if usb_vendor != Some(v) {
                     continue;
                 }
@@ -859,6 +881,7 @@ impl Qx {
                 }
                 true
             }
+            Claim::Fn(f) => f(self, t),
             Claim::Probe(vars) => {
                 for (n, v) in vars.iter().enumerate() {
                     if !self.probe(t, v) {
@@ -1014,7 +1037,7 @@ impl Qx {
         let it = self.items[idx].clone();
         let mut value = extra.or(it.dfl).unwrap_or("").to_string();
         if let Some(p) = it.pre {
-            match self.pre_command(idx, p, &value) {
+            match self.pre_command(t, idx, p, &value) {
                 Ok(v) => value = v,
                 Err(()) => return CmdResult::Failed,
             }
@@ -1191,6 +1214,7 @@ impl Qx {
         match p {
             PreAnswer::Binary => Some(len),
             PreAnswer::Fn(f) => f(&mut self.answers[idx], len),
+            PreAnswer::Qx(f) => f(self, idx, len),
             PreAnswer::BestupsId => {
                 let a = latin1(cstr(&self.answers[idx]));
                 if a.is_empty() {
@@ -1444,8 +1468,25 @@ impl Qx {
                 Ok(format_str(dfl, &raw))
             }
             Pre::Fn(f) => f(self, idx, &raw),
-            Pre::BlazerSetvar | Pre::BlazerCommand | Pre::MecerTestBattery | Pre::BestupsSetvar => Err(()),
+            Pre::BlazerSetvar | Pre::BlazerCommand | Pre::MecerTestBattery | Pre::BestupsSetvar | Pre::FnT(_) => {
+                Err(())
+            }
         }
+    }
+
+    /// Access for dialect modules: run only a row's conversion step on its
+    /// last value (what NUT's masterguard claim does instead of
+    /// publishing).
+    pub fn preprocess(&mut self, idx: usize) -> Result<String, ()> {
+        match self.items[idx].pre {
+            Some(p) => self.pre_value(idx, p),
+            None => Err(()),
+        }
+    }
+
+    /// Access for dialect modules: the ups.conf flag `k` is present.
+    pub fn has_param(&self, k: &str) -> bool {
+        self.testvar(k)
     }
 
     /// Access for dialect modules: current value of a variable.
@@ -1649,7 +1690,7 @@ impl Qx {
         }
     }
 
-    fn pre_command(&mut self, idx: usize, p: Pre, value: &str) -> Result<String, ()> {
+    fn pre_command(&mut self, t: &mut dyn Transport, idx: usize, p: Pre, value: &str) -> Result<String, ()> {
         let it = self.items[idx].clone();
         let cmd = it.command.unwrap_or("");
         match p {
@@ -1708,6 +1749,7 @@ impl Qx {
                 Ok(format_str(cmd, &buf))
             }
             Pre::Fn(f) => f(self, idx, value),
+            Pre::FnT(f) => f(self, t, idx, value),
             _ => Err(()),
         }
     }

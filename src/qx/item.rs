@@ -96,10 +96,26 @@ pub enum Pre {
     /// building for CMD/SETVAR rows): given the engine, the row and the raw
     /// value (or the user's argument).
     Fn(PreFn),
+    /// The same for CMD/SETVAR rows whose step needs its own exchange with
+    /// the device first.
+    FnT(PreFnT),
 }
 
 /// A dialect-defined conversion step.
 pub type PreFn = fn(&mut super::engine::Qx, usize, &str) -> Result<String, ()>;
+
+/// A dialect-defined step that talks to the device itself (an extra
+/// transaction before the row's own command): engine, transport, row,
+/// value.
+pub type PreFnT = fn(&mut super::engine::Qx, &mut dyn super::transport::Transport, usize, &str) -> Result<String, ()>;
+
+/// A dialect-defined rewriting of the command bytes just before they are
+/// sent (NUT's preprocess_command: a slave address, a CRC...).
+pub type PreCmdFn = fn(&super::engine::Qx, &mut Vec<u8>) -> Result<(), ()>;
+
+/// A dialect-defined answer rewriting that may look at or change the
+/// engine's state: engine, row, answer length; the new length or None.
+pub type PreAnswerQxFn = fn(&mut super::engine::Qx, usize, usize) -> Option<usize>;
 
 /// A dialect-defined answer rewriting: the answer bytes and their length;
 /// the new length, or None on error.
@@ -114,6 +130,8 @@ pub enum PreAnswer {
     Binary,
     /// A dialect module's own rewriting.
     Fn(PreAnswerFn),
+    /// A dialect module's own rewriting that uses the engine's state.
+    Qx(PreAnswerQxFn),
 }
 
 /// One row of a mapping table.
@@ -146,6 +164,8 @@ pub struct Item {
     pub pre_answer: Option<PreAnswer>,
     /// Value conversion.
     pub pre: Option<Pre>,
+    /// Command rewriting just before sending.
+    pub pre_cmd: Option<PreCmdFn>,
 }
 
 impl Item {
@@ -175,6 +195,7 @@ impl Item {
             flags,
             pre_answer: None,
             pre: None,
+            pre_cmd: None,
         }
     }
 
@@ -199,12 +220,19 @@ impl Item {
             flags: ABSENT | SETVAR | RANGE,
             pre_answer: None,
             pre: Some(Pre::BlazerSetvar),
+            pre_cmd: None,
         }
     }
 
     /// Builder: set the conversion step.
     pub fn pre(mut self, p: Pre) -> Item {
         self.pre = Some(p);
+        self
+    }
+
+    /// Builder: set the command rewriting step.
+    pub fn pre_cmd(mut self, p: PreCmdFn) -> Item {
+        self.pre_cmd = Some(p);
         self
     }
 

@@ -115,11 +115,18 @@ pub enum Subdriver {
     Phoenixtec,
     /// 3-byte chunks, 6-byte interrupt reads (Armac, Richcomm-like).
     Armac,
+    /// Whole 16-byte SET_REPORTs (value 0x0002), one interrupt read of up
+    /// to 64 bytes (OMRON BN150T; upstream NUT after 2.8.0).
+    Omron,
+    /// Cypress-like: SET_REPORT value 0x02 chunks, interrupt reads of up
+    /// to 128 bytes until a CR (G-Tec; upstream NUT after 2.8.0, only by
+    /// `subdriver = gtec`).
+    Gtec,
 }
 
 impl Subdriver {
     /// The `subdriver =` names.
-    pub const ALL: [(&'static str, Subdriver); 12] = [
+    pub const ALL: [(&'static str, Subdriver); 14] = [
         ("cypress", Subdriver::Cypress),
         ("phoenixtec", Subdriver::Phoenixtec),
         ("phoenix", Subdriver::Phoenix),
@@ -132,6 +139,8 @@ impl Subdriver {
         ("snr", Subdriver::Snr),
         ("ablerex", Subdriver::Ablerex),
         ("armac", Subdriver::Armac),
+        ("omron", Subdriver::Omron),
+        ("gtec", Subdriver::Gtec),
     ];
 
     /// By `subdriver =` name.
@@ -157,7 +166,8 @@ pub struct UsbId {
     pub note: &'static str,
 }
 
-/// NUT 2.8.0's device table, in matching order (first match wins).
+/// NUT's device table, in matching order (first match wins): 2.8.0's,
+/// plus the OMRON BN150T of newer NUT.
 pub const USB_IDS: &[UsbId] = &[
     id(0x05b8, 0x0000, None, None, Subdriver::Cypress, "Agiler UPS"),
     id(0xffff, 0x0000, None, None, Subdriver::Ablerex, "Ablerex 625L USB"),
@@ -180,6 +190,7 @@ pub const USB_IDS: &[UsbId] = &[
     id(0x0f03, 0x0001, None, None, Subdriver::Cypress, "Unitek Alpha 1200Sx"),
     id(0x14f0, 0x00c9, None, None, Subdriver::Phoenix, "GE EP series"),
     id(0x0483, 0x0035, None, None, Subdriver::Sgs, "TS Shara UPSes"),
+    id(0x0590, 0x00b7, None, None, Subdriver::Omron, "OMRON BN150T"),
     id(0x0001, 0x0000, Some("MEC"), Some("MEC0003"), Subdriver::Fabula, "Fideltronik/MEC LUPUS 500 USB"),
     id(0x0001, 0x0000, None, Some("MEC0003"), Subdriver::Hunnox, "Hunnox HNX 850"),
     id(0x0001, 0x0000, Some("ATCL FOR UPS"), Some("ATCL FOR UPS"), Subdriver::Fuji, "Fuji UPSes"),
@@ -210,6 +221,127 @@ pub fn match_device(vendor: u16, product: u16, mfr: Option<&str>, prod: Option<&
                 && u.prod.is_none_or(|p| prod == Some(p))
         })
         .map(|u| u.subdriver)
+}
+
+/// What the matcher knows about a USB device (NUT's USBDevice_t).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UsbDescr {
+    /// idVendor.
+    pub vendor_id: u16,
+    /// idProduct.
+    pub product_id: u16,
+    /// iManufacturer string, if any.
+    pub vendor: Option<String>,
+    /// iProduct string, if any.
+    pub product: Option<String>,
+    /// iSerialNumber string, if any.
+    pub serial: Option<String>,
+    /// Bus number.
+    pub bus: u8,
+    /// Device address on the bus.
+    pub address: u8,
+    /// Port number on the parent hub (0: unknown).
+    pub port: u8,
+}
+
+/// A bad matching option: its name and the regex error.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("Invalid regular expression: {value} ({name}: {reason})")]
+pub struct BadRegex {
+    /// The ups.conf option.
+    pub name: &'static str,
+    /// Its value.
+    pub value: String,
+    /// Why the regex crate refused it.
+    pub reason: String,
+}
+
+/// NUT's USB regex matcher: `vendorid`, `productid`, `vendor`, `product`,
+/// `serial`, `bus`, `device` and `busport`, each an extended regular
+/// expression matched case-insensitively against the whole field (leading
+/// and trailing blanks of the field ignored; a missing string is empty);
+/// IDs as four lower-case hex digits, bus, device and port numbers as
+/// three decimal digits. An option that is not set matches anything.
+///
+/// Where we differ from NUT 2.8.0: its libusb-1.0 code never fills in the
+/// device name, so there `device` only ever matches the empty string, and
+/// it has no `busport` (added in 2.8.1); we match both as newer NUT does.
+/// The patterns go to the `regex` crate, whose syntax is a superset of
+/// POSIX ERE for what these fields need (classes like `[[:digit:]]`,
+/// alternation, repetition); anchoring the whole pattern gives the same
+/// answer as POSIX's leftmost-longest match having to span the field.
+#[derive(Debug, Clone, Default)]
+pub struct UsbMatch {
+    fields: Vec<(&'static str, regex::Regex)>,
+}
+
+/// The matching options, in NUT's order.
+pub const MATCH_KEYS: [&str; 8] = ["vendorid", "productid", "vendor", "product", "serial", "bus", "device", "busport"];
+
+impl UsbMatch {
+    /// From the ups.conf settings (`get` looks one up).
+    pub fn new<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<UsbMatch, BadRegex> {
+        let mut fields = Vec::new();
+        for name in MATCH_KEYS {
+            let Some(v) = get(name) else { continue };
+            let re = regex::RegexBuilder::new(&format!("^(?:{v})$")).case_insensitive(true).build().map_err(|e| {
+                // the crate's message quotes our anchored pattern; keep
+                // only its last line ("error: ...")
+                let m = e.to_string();
+                let last = m.lines().last().unwrap_or("").trim();
+                let reason = last.strip_prefix("error: ").unwrap_or(last).to_string();
+                BadRegex { name, value: v.to_string(), reason }
+            })?;
+            fields.push((name, re));
+        }
+        Ok(UsbMatch { fields })
+    }
+
+    /// Whether no option is set.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// The field `name` of `d` as NUT's matcher sees it.
+    pub fn field(d: &UsbDescr, name: &str) -> String {
+        let s = |o: &Option<String>| o.clone().unwrap_or_default();
+        let v = match name {
+            "vendorid" => format!("{:04x}", d.vendor_id),
+            "productid" => format!("{:04x}", d.product_id),
+            "vendor" => s(&d.vendor),
+            "product" => s(&d.product),
+            "serial" => s(&d.serial),
+            "bus" => format!("{:03}", d.bus),
+            "device" => format!("{:03}", d.address),
+            "busport" if d.port > 0 => format!("{:03}", d.port),
+            _ => String::new(),
+        };
+        v.trim_matches(|c| c == ' ' || c == '\t' || c == '\n').to_string()
+    }
+
+    /// Whether `d` passes every set option; else the first that failed.
+    pub fn check(&self, d: &UsbDescr) -> Result<(), &'static str> {
+        for (name, re) in &self.fields {
+            if !re.is_match(&UsbMatch::field(d, name)) {
+                return Err(name);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `d` passes every set option.
+    pub fn matches(&self, d: &UsbDescr) -> bool {
+        self.check(d).is_ok()
+    }
+}
+
+/// NUT's choice for one device: the regex options must match, then the
+/// subdriver is the forced one or the first [`USB_IDS`] row for it.
+pub fn choose(d: &UsbDescr, m: &UsbMatch, forced: Option<Subdriver>) -> Option<Subdriver> {
+    if !m.matches(d) {
+        return None;
+    }
+    forced.or_else(|| match_device(d.vendor_id, d.product_id, d.vendor.as_deref(), d.product.as_deref()))
 }
 
 /// Fabula/Hunnox string index for a shutdown command `S<n>[R<m>]`.
@@ -320,6 +452,45 @@ impl<D: UsbDev> UsbTransport<D> {
                     v.truncate(p);
                 }
                 Ok(ensure_cr(v))
+            }
+            Subdriver::Omron => {
+                // whole reports, zero padded; a short write is an error
+                let mut tmp = [0u8; 64];
+                let l = cmd.len().min(64);
+                tmp[..l].copy_from_slice(&cmd[..l]);
+                for i in (0..l).step_by(16) {
+                    let n = d.control_out(OUT_CLASS_IFACE, 0x09, 0x0002, 0, &tmp[i..i + 16], t1)?;
+                    if n != 16 {
+                        return Err(io::Error::other(format!("send: short transfer ({n} of 16 bytes)")));
+                    }
+                }
+                let mut b = [0u8; 64];
+                let n = d.interrupt_in(0x81, &mut b, t1)?;
+                let b = &b[..n];
+                let len = match b.iter().position(|&c| c == b'\r') {
+                    Some(p) => p + 1,
+                    None => b.iter().position(|&c| c == 0).unwrap_or(n),
+                };
+                Ok(ensure_cr(b[..len].to_vec()))
+            }
+            Subdriver::Gtec => {
+                let body: Vec<u8> = cmd.iter().copied().take(511).take_while(|&c| c != 0).collect();
+                for chunk in body.chunks(8) {
+                    let mut b = [0u8; 8];
+                    b[..chunk.len()].copy_from_slice(chunk);
+                    d.control_out(OUT_CLASS_IFACE, 0x09, 0x02, 0, &b, t5)?;
+                }
+                // NUT keeps every byte read, up to the packet with the CR.
+                let mut out = Vec::new();
+                while !out.contains(&b'\r') && out.len() <= 511 - 128 {
+                    let mut b = [0u8; 128];
+                    let n = d.interrupt_in(0x81, &mut b, t1)?;
+                    if n == 0 {
+                        return Ok(Vec::new());
+                    }
+                    out.extend_from_slice(&b[..n]);
+                }
+                Ok(out)
             }
             Subdriver::Sgs => {
                 for chunk in cmd.chunks(7) {
@@ -586,28 +757,72 @@ fn usb_err(e: rusb::Error) -> io::Error {
 }
 
 impl RusbDev {
-    /// The first device matching `vendor:product` (and strings), with its
-    /// subdriver from [`USB_IDS`] unless `forced`.
+    /// The first device [`choose`] accepts (see [`pick`]), interface 0
+    /// claimed.
     pub fn open(
-        vendor: Option<u16>,
-        product: Option<u16>,
+        m: &UsbMatch,
         forced: Option<Subdriver>,
-    ) -> io::Result<(RusbDev, Subdriver, u16)> {
-        for dev in rusb::devices().map_err(usb_err)?.iter() {
-            let Ok(desc) = dev.device_descriptor() else { continue };
-            let (v, p) = (desc.vendor_id(), desc.product_id());
-            if vendor.is_some_and(|x| x != v) || product.is_some_and(|x| x != p) {
-                continue;
-            }
-            let Ok(h) = dev.open() else { continue };
-            let mfr = h.read_manufacturer_string_ascii(&desc).ok();
-            let prod = h.read_product_string_ascii(&desc).ok();
-            let Some(sd) = forced.or_else(|| match_device(v, p, mfr.as_deref(), prod.as_deref())) else { continue };
-            let _ = h.set_auto_detach_kernel_driver(true);
-            h.claim_interface(0).map_err(usb_err)?;
-            return Ok((RusbDev { h }, sd, v));
+        allow_duplicates: bool,
+    ) -> io::Result<(RusbDev, Subdriver, UsbDescr)> {
+        let list = rusb::devices().map_err(usb_err)?;
+        pick(list.iter().map(RusbCandidate), m, forced, allow_duplicates)
+    }
+}
+
+/// A device found on the bus, not yet claimed.
+pub trait Candidate {
+    /// The claimed device.
+    type Dev;
+    /// Open it and read its descriptor and strings (None: cannot open).
+    fn describe(&mut self) -> Option<UsbDescr>;
+    /// Claim its interface.
+    fn claim(self) -> Result<Self::Dev, rusb::Error>;
+}
+
+/// The first candidate [`choose`] accepts, claimed. With
+/// `allow_duplicates`, one another driver already holds (busy) is skipped
+/// for the next match (NUT 2.8.1+; in 2.8.0 the first match is final).
+pub fn pick<C: Candidate>(
+    cands: impl IntoIterator<Item = C>,
+    m: &UsbMatch,
+    forced: Option<Subdriver>,
+    allow_duplicates: bool,
+) -> io::Result<(C::Dev, Subdriver, UsbDescr)> {
+    for mut c in cands {
+        let Some(d) = c.describe() else { continue };
+        let Some(sd) = choose(&d, m, forced) else { continue };
+        match c.claim() {
+            Ok(dev) => return Ok((dev, sd, d)),
+            Err(rusb::Error::Busy) if allow_duplicates => continue,
+            Err(e) => return Err(usb_err(e)),
         }
-        Err(io::Error::new(io::ErrorKind::NotFound, "No matching USB/HID UPS found"))
+    }
+    Err(io::Error::new(io::ErrorKind::NotFound, "No matching USB/HID UPS found"))
+}
+
+struct RusbCandidate(rusb::Device<rusb::GlobalContext>);
+
+impl Candidate for RusbCandidate {
+    type Dev = RusbDev;
+    fn describe(&mut self) -> Option<UsbDescr> {
+        let desc = self.0.device_descriptor().ok()?;
+        let h = self.0.open().ok()?;
+        Some(UsbDescr {
+            vendor_id: desc.vendor_id(),
+            product_id: desc.product_id(),
+            vendor: h.read_manufacturer_string_ascii(&desc).ok(),
+            product: h.read_product_string_ascii(&desc).ok(),
+            serial: h.read_serial_number_string_ascii(&desc).ok(),
+            bus: self.0.bus_number(),
+            address: self.0.address(),
+            port: self.0.port_number(),
+        })
+    }
+    fn claim(self) -> Result<RusbDev, rusb::Error> {
+        let h = self.0.open()?;
+        let _ = h.set_auto_detach_kernel_driver(true);
+        h.claim_interface(0)?;
+        Ok(RusbDev { h })
     }
 }
 

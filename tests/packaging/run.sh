@@ -1,6 +1,8 @@
 #!/bin/bash
 # run.sh - the packaging checks, in the order CI runs them:
-#   1. dpkg-buildpackage -b -us -uc (Debian 12 tools, cargo on PATH, offline)
+#   0. debian/copyright is not stale (debian/update-copyright --check)
+#   1. dpkg-buildpackage -b -us -uc (Debian 12 tools, cargo on PATH, offline;
+#      DEB_BUILD_OPTIONS from the environment, CI: noopt)
 #   2. lintian: no errors (warnings are printed and kept in the artifacts)
 #   3. the upgrade test: Debian's NUT 2.8.0 -> ours -> remove -> purge, in a
 #      booted systemd-nspawn container (upgrade-test.sh)
@@ -29,6 +31,9 @@ fi
 command -v cargo >/dev/null || { echo "FAIL: cargo is not on PATH" >&2; exit 1; }
 # the build is offline: fetch the locked crates once (no-op when present)
 (cd "$src" && cargo fetch --locked -q) || { echo "FAIL: cargo fetch --locked" >&2; exit 1; }
+
+step "debian/copyright lists every crate of Cargo.lock"
+"$src/debian/update-copyright" --check
 
 step "build .debs"
 rm -rf "$out"

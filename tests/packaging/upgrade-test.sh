@@ -2,8 +2,9 @@
 # upgrade-test.sh DEBS_DIR - the upgrade path, in a booted Debian 12 container:
 #   1. a machine runs Debian's NUT 2.8.0 (dummy-ups, upsd, upsmon) with a
 #      working config in /etc/nut, and upsc shows its data;
-#   2. our .debs are installed with apt (they replace nut-server, nut-client,
-#      nut-snmp); /etc/nut must be exactly as it was (content, owner, mode),
+#   2. our .debs are installed with apt, no dpkg question asked (they replace
+#      nut-server, nut-client; nut-snmp goes, we have no SNMP driver);
+#      /etc/nut must be exactly as it was (content, owner, mode),
 #      the stack must come back up and serve the same data to upsc (Debian's
 #      upsc from the host, in the container's network namespace, and ours);
 #   3. remove, then purge: nothing of ours is left but what policy allows
@@ -125,18 +126,24 @@ mkdir -p "$ROOT/var/tmp/debs"
 cp "$debs"/nut-rs*.deb "$ROOT/var/tmp/debs/"
 rm -f "$ROOT"/var/tmp/debs/*-dbgsym_*.deb
 log "install $(cd "$ROOT/var/tmp/debs" && echo *.deb)"
-# No network in the container: every dependency is already there. dpkg
-# carries the conffile records of Debian's packages over to ours, so a file
-# the admin changed meets our different sample: the standard conffile
-# question, answered as unattended upgrades do (keep the admin's file, ours
-# goes next to it as .dpkg-dist).
-c sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold /var/tmp/debs/*.deb' \
+# No network in the container: every dependency is already there. No
+# --force-conf* option: the conffile takeover must not ask dpkg's conffile
+# question (stdin is /dev/null, so a question would fail the install), the
+# way a plain `apt install` on the admin's machine goes.
+c sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends /var/tmp/debs/*.deb' \
     </dev/null > "$ART/install.log" 2>&1 || { tail -30 "$ART/install.log" >&2; fail "apt-get install of our packages"; }
-c dpkg-query -W -f '${Package} ${Status}\n' nut-server nut-client nut-snmp nut-rs-server nut-rs-client nut-rs-snmp nut-rs \
+! grep -nE "Configuration file|conffile prompt|\(Y/I/N/O/D/Z\)" "$ART/install.log" >&2 \
+  || fail "dpkg asked the conffile question"
+c dpkg-query -W -f '${Package} ${Status}\n' nut-server nut-client nut-snmp nut-rs-server nut-rs-client nut-rs \
     2>/dev/null > "$ART/status-after-install.txt" || true
 grep -qE '^nut-server (deinstall|purge) ok (config-files|not-installed)' "$ART/status-after-install.txt" \
   || { cat "$ART/status-after-install.txt" >&2; fail "Debian's nut-server was not replaced"; }
 grep -q '^nut-rs-server install ok installed' "$ART/status-after-install.txt" || fail "nut-rs-server not installed"
+# we have no SNMP driver: Debian's nut-snmp (it depends on nut-server of its
+# own version) goes, rather than stay installed without its server
+grep -qE '^nut-snmp [a-z]+ ok (config-files|not-installed)$' "$ART/status-after-install.txt" \
+  || { cat "$ART/status-after-install.txt" >&2; fail "Debian's nut-snmp was kept"; }
+c sh -c 'ls /etc/nut/*.nut-rs-takeover' 2>/dev/null && fail "files moved aside by preinst were not put back"
 etc_state > "$ART/etc-after.txt"
 diff -u "$ART/etc-before.txt" "$ART/etc-after.txt" >&2 || fail "/etc/nut changed during the upgrade"
 for f in $PRISTINE; do
@@ -155,19 +162,44 @@ diff -u "$ART/upsc-before.txt" "$ART/upsc-ours.txt" >&2 || fail "our upsc shows 
 for u in nut-server.service nut-monitor.service nut-driver@dummy.service; do
   c systemctl is-active --quiet "$u" || fail "$u is not active after the upgrade"
 done
+# only nut.target is enabled; the rest is pulled in by MODE (the generator),
+# Debian's enablement and its enumerator's per-UPS state are gone
+c systemctl is-enabled nut.target > "$ART/enabled.txt" 2>&1 || true
+for u in nut-server.service nut-server.socket nut-monitor.service nut-driver-enumerator.service; do
+  printf '%s %s\n' "$u" "$(c systemctl is-enabled "$u" 2>&1 || true)" >> "$ART/enabled.txt"
+done
+[ "$(head -1 "$ART/enabled.txt")" = enabled ] || { cat "$ART/enabled.txt" >&2; fail "nut.target is not enabled"; }
+# ("enabled-runtime": the generator's links under /run, which follow MODE)
+! grep -E ' enabled$' "$ART/enabled.txt" >&2 || fail "units besides nut.target are enabled in /etc (MODE would not decide)"
+c sh -c 'ls -d /etc/systemd/system/nut-driver.target.wants/* /etc/systemd/system/nut-driver@*.service.d /etc/systemd/system/nut.target.wants/* 2>/dev/null' \
+  > "$ART/etc-systemd-after.txt" || true
+[ ! -s "$ART/etc-systemd-after.txt" ] || { cat "$ART/etc-systemd-after.txt" >&2; fail "Debian's unit enablement or enumerator state is still in /etc/systemd/system"; }
 log "upgrade ok: the stack is back and serves the same data"
+
+# upsdrvctl, called by its /sbin name (a link into /lib/nut), finds the
+# driver programs beside its own executable
+c /sbin/upsdrvctl -t start dummy > "$ART/upsdrvctl-t.txt" 2>&1 || { cat "$ART/upsdrvctl-t.txt" >&2; fail "upsdrvctl -t start"; }
+grep -q '/lib/nut/dummy-ups' "$ART/upsdrvctl-t.txt" || { cat "$ART/upsdrvctl-t.txt" >&2; fail "upsdrvctl does not run /lib/nut/dummy-ups"; }
+c systemctl stop nut-driver@dummy.service
+c /sbin/upsdrvctl start dummy > "$ART/upsdrvctl-start.txt" 2>&1 \
+  || { cat "$ART/upsdrvctl-start.txt" >&2; fail "upsdrvctl start dummy (driver from /lib/nut)"; }
+wait_upsc "driver started by upsdrvctl" ref_upsc
+c /sbin/upsdrvctl stop dummy >> "$ART/upsdrvctl-start.txt" 2>&1 || { cat "$ART/upsdrvctl-start.txt" >&2; fail "upsdrvctl stop dummy"; }
+c systemctl start nut-driver@dummy.service || fail "nut-driver@dummy does not start again after upsdrvctl"
+wait_upsc "nut-driver@dummy again" ref_upsc
+log "upsdrvctl from the package runs the drivers in /lib/nut"
 
 # ---------------------------------------------------------------- 3. remove, purge
 c dpkg-query -W -f '${Package}\n' 'nut-rs*' | xargs -I{} nsenter -t "$CPID" -a dpkg -L {} \
   | LC_ALL=C sort -u > "$ART/our-files.txt"
-c env DEBIAN_FRONTEND=noninteractive apt-get remove -y nut-rs nut-rs-snmp nut-rs-server nut-rs-client \
+c env DEBIAN_FRONTEND=noninteractive apt-get remove -y nut-rs nut-rs-server nut-rs-client \
     </dev/null > "$ART/remove.log" 2>&1 || { tail -20 "$ART/remove.log" >&2; fail "apt-get remove"; }
 c test -f /etc/nut/upsd.users || fail "remove (not purge) deleted the configuration"
 c test ! -e /sbin/upsd || fail "/sbin/upsd is still there after remove"
 c sh -c 'for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = upsd ] && exit 0; done; exit 1' \
   && fail "upsd still runs after remove"
 # (dpkg: apt knows the local .debs no more once they are removed)
-c env DEBIAN_FRONTEND=noninteractive dpkg --purge nut-rs nut-rs-snmp nut-rs-server nut-rs-client \
+c env DEBIAN_FRONTEND=noninteractive dpkg --purge nut-rs nut-rs-server nut-rs-client \
     </dev/null > "$ART/purge.log" 2>&1 || { tail -20 "$ART/purge.log" >&2; fail "dpkg --purge"; }
 c dpkg-query -W -f '${Package} ${Status}\n' 'nut-rs*' 2>/dev/null | grep -v 'not-installed' && fail "our packages are not purged"
 # every file and link of ours is gone; directories other packages or the
@@ -187,12 +219,10 @@ c getent passwd nut >/dev/null || fail "the nut user vanished (policy: system us
 # purging them now must not break either
 c env DEBIAN_FRONTEND=noninteractive dpkg --purge nut-server nut-client nut-snmp > "$ART/purge-debian.log" 2>&1 \
   || { cat "$ART/purge-debian.log" >&2; fail "purging Debian's replaced packages"; }
-# no enablement symlinks, no deb-systemd-helper state left (Debian's nut-server
-# had enabled nut-driver-enumerator.service, its purge clears that)
-# Allowed: nut-driver@<ups> links that Debian's nut-driver-enumerator.sh made
-# with `systemctl enable` at run time (no package owns them; Debian's own
-# purge leaves them too; our generator does not need them).
-c sh -c 'find /etc/systemd/system -lname "*nut*" ! -path "*/nut-driver.target.wants/nut-driver@*.service"; ls /var/lib/systemd/deb-systemd-helper-enabled 2>/dev/null | grep -i nut' \
+# no enablement symlinks, no deb-systemd-helper state, none of Debian's
+# nut-driver-enumerator.sh state (its `systemctl enable nut-driver@<ups>`
+# links and drop-ins: our postinst removed them at the takeover) left
+c sh -c 'find /etc/systemd/system -lname "*nut*"; find /etc/systemd/system -name "nut*.service.d"; ls /var/lib/systemd/deb-systemd-helper-enabled 2>/dev/null | grep -i nut' \
   > "$ART/systemd-left.txt" || true
 [ ! -s "$ART/systemd-left.txt" ] || { cat "$ART/systemd-left.txt" >&2; fail "unit enablement left after purge"; }
 log "remove and purge ok"

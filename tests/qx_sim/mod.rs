@@ -28,6 +28,17 @@ pub struct Faults {
     pub silent: u32,
 }
 
+/// How commands and answers are framed on the line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Framing {
+    /// `CMD\r` / `answer\r`.
+    #[default]
+    Plain,
+    /// Voltronic Axpert: a two-byte CRC before each CR, both ways; a
+    /// command with a bad CRC gets a framed `(NAK`.
+    VoltronicCrc,
+}
+
 /// Shared state.
 #[derive(Debug, Default)]
 pub struct State {
@@ -35,8 +46,47 @@ pub struct State {
     pub answers: HashMap<String, Vec<u8>>,
     /// Fault injection.
     pub faults: Faults,
-    /// Every command received.
+    /// Every command received (without framing).
     pub log: Vec<String>,
+    /// Line framing.
+    pub framing: Framing,
+    /// A Masterguard unit's slave address (two digits): commands ending in
+    /// `,NN` are answered only when NN is this address, from the
+    /// `...,XX` entries of `answers` with `XX` replaced by it; `SSnn--,NN`
+    /// changes it. None: no addressing.
+    pub slave: Option<String>,
+}
+
+impl State {
+    /// The answer to `cmd` (None: say nothing).
+    fn answer(&mut self, cmd: &str) -> Option<Vec<u8>> {
+        if let Some(addr) = self.slave.clone() {
+            if let Some((body, to)) = cmd.rsplit_once(',') {
+                if to != addr {
+                    return None;
+                }
+                if let Some(nn) = body.strip_prefix("SS").and_then(|r| r.strip_suffix("--")) {
+                    if nn.len() == 2 && nn.bytes().all(|c| c.is_ascii_digit()) {
+                        self.slave = Some(nn.to_string());
+                        return Some(Vec::new());
+                    }
+                }
+                let key = format!("{},XX", body.to_ascii_uppercase());
+                return Some(match self.answers.get(&key) {
+                    Some(a) => String::from_utf8_lossy(a).replace("XX", &addr).into_bytes(),
+                    None => format!("{cmd}\r").into_bytes(),
+                });
+            }
+            if let Some(a) = self.answers.get(&cmd.to_ascii_uppercase()) {
+                return Some(String::from_utf8_lossy(a).replacen("(XX", &format!("({addr}"), 1).into_bytes());
+            }
+        }
+        Some(self.answers.get(&cmd.to_ascii_uppercase()).cloned().unwrap_or_else(|| {
+            let mut e = cmd.as_bytes().to_vec();
+            e.push(b'\r');
+            e
+        }))
+    }
 }
 
 /// A running simulator with its socat.
@@ -112,6 +162,21 @@ impl Sim {
         self.state.lock().unwrap().answers.insert(cmd.to_ascii_uppercase(), a.to_vec());
     }
 
+    /// Change the line framing.
+    pub fn framing(&self, f: Framing) {
+        self.state.lock().unwrap().framing = f;
+    }
+
+    /// Answer as a Masterguard unit at slave address `addr`.
+    pub fn slave(&self, addr: &str) {
+        self.state.lock().unwrap().slave = Some(addr.to_string());
+    }
+
+    /// The Masterguard unit's current slave address.
+    pub fn slave_address(&self) -> Option<String> {
+        self.state.lock().unwrap().slave.clone()
+    }
+
     /// Commands received so far.
     pub fn log(&self) -> Vec<String> {
         self.state.lock().unwrap().log.clone()
@@ -158,31 +223,48 @@ fn serve(mut port: std::fs::File, state: Arc<Mutex<State>>, stop: Arc<AtomicBool
                 line.push(b);
                 continue;
             }
-            let cmd = String::from_utf8_lossy(&line).to_string();
+            let framing = state.lock().unwrap().framing;
+            let (cmd, crc_ok) = match framing {
+                Framing::Plain => (String::from_utf8_lossy(&line).to_string(), true),
+                Framing::VoltronicCrc => {
+                    let mut framed = line.clone();
+                    framed.push(b'\r');
+                    match nut::qx::dialects::voltronic_axpert::check_crc(&framed) {
+                        Some(body) => (String::from_utf8_lossy(body).to_string(), true),
+                        None => (String::from_utf8_lossy(&line).to_string(), false),
+                    }
+                }
+            };
             line.clear();
             let (answer, delay) = {
                 let mut s = state.lock().unwrap();
                 s.log.push(cmd.clone());
-                let mut a = s.answers.get(&cmd.to_ascii_uppercase()).cloned().unwrap_or_else(|| {
-                    let mut e = cmd.clone().into_bytes();
-                    e.push(b'\r');
-                    e
-                });
+                let a = if crc_ok { s.answer(&cmd) } else { Some(b"(NAK\r".to_vec()) };
+                let a = match (a, framing) {
+                    (Some(a), Framing::VoltronicCrc) if !a.is_empty() => {
+                        Some(nut::qx::dialects::voltronic_axpert::with_crc(&a))
+                    }
+                    (a, _) => a,
+                };
                 let d = s.faults.delay;
-                if s.faults.silent > 0 {
-                    s.faults.silent -= 1;
-                    (None, d)
-                } else {
-                    if s.faults.garble > 0 {
-                        s.faults.garble -= 1;
-                        let l = a.len();
-                        for (i, c) in a.iter_mut().enumerate() {
-                            if i + 1 < l {
-                                *c = b'?';
+                match a {
+                    None => (None, d),
+                    Some(_) if s.faults.silent > 0 => {
+                        s.faults.silent -= 1;
+                        (None, d)
+                    }
+                    Some(mut a) => {
+                        if s.faults.garble > 0 {
+                            s.faults.garble -= 1;
+                            let l = a.len();
+                            for (i, c) in a.iter_mut().enumerate() {
+                                if i + 1 < l {
+                                    *c = b'?';
+                                }
                             }
                         }
+                        (Some(a), d)
                     }
-                    (Some(a), d)
                 }
             };
             if let Some(a) = answer {
@@ -222,4 +304,38 @@ pub fn megatec_answers() -> HashMap<String, Vec<u8>> {
         ("F".to_string(), b"#230.0 004 024.0 50.0\r".to_vec()),
         ("I".to_string(), b"#SimVendor       SIM-1000K  V1.0      \r".to_vec()),
     ])
+}
+
+/// Answers of a vector file (`protocol` column), keyed as the simulator
+/// wants them (no CR, upper case); empty answers kept (the unit says
+/// nothing).
+pub fn answers_from(tsv: &str, protocol: &str) -> HashMap<String, Vec<u8>> {
+    nut::qx::transport::parse_vectors(tsv)
+        .into_iter()
+        .filter(|v| v.protocol == protocol)
+        .map(|v| (String::from_utf8_lossy(&v.command).trim_end_matches('\r').to_ascii_uppercase(), v.answer))
+        .collect()
+}
+
+/// Our Masterguard device file with the slave address as `XX`, for a
+/// simulator with [`Sim::slave`] set.
+pub fn masterguard_answers() -> HashMap<String, Vec<u8>> {
+    answers_from(include_str!("../data/qx/masterguard-device.tsv"), "masterguard")
+        .into_iter()
+        .map(|(k, v)| {
+            let k = match k.rsplit_once(',') {
+                Some((b, n)) if n.len() == 2 && n.bytes().all(|c| c.is_ascii_digit()) => format!("{b},XX"),
+                _ => k,
+            };
+            let v = if v.starts_with(b"(00") {
+                let mut v = v;
+                v[1] = b'X';
+                v[2] = b'X';
+                v
+            } else {
+                v
+            };
+            (k, v)
+        })
+        .collect()
 }

@@ -3,8 +3,9 @@
 #   1. host packages (systemd-container, debootstrap) via apt-get
 #   2. cargo build of the binaries that exist
 #   3. static checks (systemd-analyze verify/security, generator output, udev lint)
-#   4. boot a Debian bookworm container with systemd-nspawn, suite installed,
-#      and run test-suite.sh against it
+#   4. boot a Debian bookworm container with systemd-nspawn, suite installed
+#      (DEBS=<dir>: from our .debs, as CI does; else install-tree.sh from
+#      BINDIR), and run test-suite.sh against it
 # Fails loudly on any problem. Artifacts (journal, console) in $WORK/artifacts-*.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,7 +41,8 @@ rc_boot=0
 NAME=${NAME:-nutci-$$}
 WORK=${WORK:-/var/tmp/nut-ci}
 export WORK
-NAME=$NAME BINDIR="$BINDIR" SETUP_HOOK="$here/setup-suite.sh" TEST_HOOK="$here/test-suite.sh" \
+[ -z "${DEBS:-}" ] || echo "   installing the .debs in $DEBS" >&2
+NAME=$NAME BINDIR="$BINDIR" DEBS="${DEBS:-}" SETUP_HOOK="$here/setup-suite.sh" TEST_HOOK="$here/test-suite.sh" \
   "$here/systest.sh" || rc_boot=$?
 if [ $rc_boot = 0 ] && [ "${KEEP_ARTIFACTS:-0}" != 1 ]; then rm -rf "$WORK/artifacts-$NAME"
 else echo "run.sh: artifacts (journal, console) in $WORK/artifacts-$NAME" >&2; fi

@@ -1,9 +1,26 @@
 #!/bin/bash
-# setup-suite.sh - before boot: install our tree into ROOT and configure a
+# setup-suite.sh - before boot: install our suite into ROOT and configure a
 # standalone NUT with two dummy UPSes (one named ups+1).
+#   DEBS=<dir>: install the .debs built there (tests/packaging/build-debs.sh;
+#     what CI does) with dpkg in a chroot, maintainer scripts and all;
+#   else: install-tree.sh copies BINDIR's binaries in the package layout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-"$here/install-tree.sh" "$ROOT" "${BINDIR:?BINDIR}"
+if [ -n "${DEBS:-}" ]; then
+  ls "$DEBS"/nut-rs-client_*.deb "$DEBS"/nut-rs-server_*.deb >/dev/null \
+    || { echo "setup: no nut-rs-client/-server .deb in DEBS=$DEBS" >&2; exit 1; }
+  mkdir -p "$ROOT/var/tmp/debs"
+  cp "$DEBS"/nut-rs-client_*.deb "$DEBS"/nut-rs-server_*.deb "$DEBS"/nut-rs_*.deb "$ROOT/var/tmp/debs/"
+  # not booted: the maintainer scripts enable nut.target, start nothing
+  chroot "$ROOT" sh -c 'dpkg -i /var/tmp/debs/*.deb' </dev/null > "$ROOT/var/tmp/debs/dpkg.log" 2>&1 \
+    || { tail -30 "$ROOT/var/tmp/debs/dpkg.log" >&2; echo "setup: dpkg -i of our .debs failed" >&2; exit 1; }
+  rm -f "$ROOT"/var/tmp/debs/*.deb
+  [ -L "$ROOT/etc/systemd/system/multi-user.target.wants/nut.target" ] \
+    || { echo "setup: the package did not enable nut.target" >&2; exit 1; }
+  echo "setup: installed $(chroot "$ROOT" dpkg-query -W -f '${Package} ${Version}, ' 'nut-rs*')" >&2
+else
+  "$here/install-tree.sh" "$ROOT" "${BINDIR:?BINDIR}"
+fi
 e=$ROOT/etc/nut
 printf 'MODE=standalone\n' > "$e/nut.conf"
 cat > "$e/ups.conf" <<'UPS'

@@ -10,8 +10,11 @@
 pub mod ablerex;
 pub mod bestups;
 pub mod blazer;
+pub mod masterguard;
+pub mod omron;
 pub mod three_phase;
 pub mod voltronic;
+pub mod voltronic_axpert;
 pub mod voltronic_qs_hex;
 
 use super::item::Item;
@@ -29,6 +32,8 @@ pub enum Claim {
     Mecer,
     /// Each variable in turn must be readable.
     Probe(&'static [&'static str]),
+    /// The dialect module's own claim.
+    Fn(fn(&mut super::engine::Qx, &mut dyn super::transport::Transport) -> bool),
 }
 
 /// Which ups.conf flags adjust the table.
@@ -388,11 +393,76 @@ pub static GTEC: Dialect = Dialect {
     vars: BLAZER_VARS,
 };
 
-/// Every dialect we implement, in NUT's autodetection order (the fallback
-/// `q1` last).
+/// OMRON (upstream NUT, not in 2.8.0): autodetected on USB vendor 0590
+/// only.
+pub static OMRON: Dialect = Dialect {
+    name: "omron",
+    version: "Omron 0.01",
+    claim: Claim::BlazerLight,
+    table: omron::table,
+    initups: InitUps::BlazerLight,
+    accepted: Some("OK"),
+    rejected: Some(b"NAK\r"),
+    usb_vendor_gate: Some(0x0590),
+    nut_2_8_0: false,
+    init_vars: &[],
+    vars: LIGHT_VARS,
+};
+/// Voltronic Axpert PI30 inverters (upstream NUT from 2.8.4, not in 2.8.0).
+pub static VOLTRONIC_AXPERT: Dialect = Dialect {
+    name: "voltronic-axpert",
+    version: "Voltronic-Axpert 0.02",
+    claim: Claim::Probe(&["device.firmware.aux"]),
+    table: voltronic_axpert::table,
+    initups: InitUps::None,
+    accepted: Some("ACK"),
+    rejected: Some(b"(NAK\r"),
+    usb_vendor_gate: None,
+    nut_2_8_0: false,
+    init_vars: &[("device.type", "scd")],
+    vars: &[],
+};
+/// Masterguard A/E (`WH`, `Q3`, slave-addressed `GS,XX`...). In NUT 2.8.0
+/// but unable to claim there (see [`masterguard`]).
+pub static MASTERGUARD: Dialect = Dialect {
+    name: "masterguard",
+    version: "Masterguard 0.05",
+    claim: Claim::Fn(masterguard::claim),
+    table: masterguard::table,
+    initups: InitUps::None,
+    accepted: None,
+    rejected: None,
+    usb_vendor_gate: None,
+    nut_2_8_0: true,
+    init_vars: &[],
+    vars: &[
+        ("series", false, "Series (A/E)"),
+        ("slave_address", false, "Slave address (UPS id) to match"),
+        ("input_fault_voltage", false, "Input fault voltage (whatever that means)"),
+        ("number_of_battery_cells", false, "Number of battery cells in series"),
+        ("nominal_cell_voltage", false, "Nominal battery cell voltage"),
+        ("runtime_half", false, "Nominal battery run time at 50% load (seconds)"),
+        ("runtime_full", false, "Nominal battery run time at 100% load (seconds)"),
+        ("recharge_time", false, "Nominal battery recharge time to 95% capacity (seconds)"),
+        ("output_voltages", false, "Possible output voltages (volts)"),
+        ("fault_1", false, "Fault record 1 (newest)"),
+        ("fault_2", false, "Fault record 2"),
+        ("fault_3", false, "Fault record 3"),
+        ("fault_4", false, "Fault record 4"),
+        ("fault_5", false, "Fault record 5 (oldest)"),
+        ("experimental.battery.ageing.factor", false, "Battery ageing factor (promille, 1000=new)"),
+        ("experimental.battery.calibration.factor", false, "Battery calibration factor (percent)"),
+    ],
+};
+
+/// Every dialect we implement, in upstream NUT's autodetection order (the
+/// fallback `q1` last). NUT 2.8.0's order is the same without omron,
+/// voltronic-axpert and the dialects added after it (innovart31 to gtec).
 pub fn all() -> &'static [&'static Dialect] {
-    static ALL: [&Dialect; 18] = [
+    static ALL: [&Dialect; 21] = [
+        &OMRON,
         &VOLTRONIC,
+        &VOLTRONIC_AXPERT,
         &VOLTRONIC_QS,
         &VOLTRONIC_QS_HEX,
         &MUSTEK,
@@ -401,6 +471,7 @@ pub fn all() -> &'static [&'static Dialect] {
         &MECER,
         &MEGATEC,
         &ZINTO,
+        &MASTERGUARD,
         &HUNNOX,
         &ABLEREX,
         &INNOVART31,

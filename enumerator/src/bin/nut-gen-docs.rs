@@ -1,6 +1,6 @@
 //! `nut-gen-docs OUTDIR`: writes a man page (`man8/<name>.8`) and bash,
-//! zsh and fish completions for every program registered in
-//! [`nut::cli::commands`].
+//! zsh and fish completions for every program of the workspace: those
+//! registered in [`nut::cli::commands`] and this crate's upsdrvsvcctl.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         eprintln!("usage: nut-gen-docs OUTDIR");
         return ExitCode::from(2);
     };
-    match nut::cli::generate_docs(&out) {
+    match nut::cli::generate_docs(&out, &nut_driver_enumerator::commands()) {
         Ok(files) => {
             for f in files {
                 println!("{}", f.display());
