@@ -13,9 +13,19 @@ use std::str::FromStr;
 
 /// NUT's `strcasecmp` order: bytes compared after ASCII lower-casing.
 pub fn ci_cmp(a: &str, b: &str) -> Ordering {
-    let a = a.bytes().map(|c| c.to_ascii_lowercase());
-    let b = b.bytes().map(|c| c.to_ascii_lowercase());
-    a.cmp(b)
+    // A plain byte loop: names are nearly always lower case already, so
+    // lower-casing happens only where the bytes differ (hot in upsd's and
+    // the driver's name lookups).
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    for (&x, &y) in a.iter().zip(b) {
+        if x != y {
+            let (x, y) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
+            if x != y {
+                return x.cmp(&y);
+            }
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// Why a name was refused.
@@ -473,6 +483,19 @@ mod tests {
         assert!(UpsName::new("").is_err());
         assert!(UpsName::new("a\u{e9}").is_err());
         assert!(VarName::new("SERVER.info").unwrap().is_server());
+    }
+
+    proptest::proptest! {
+        /// The byte loop agrees with comparing the lower-cased strings
+        /// (strcasecmp), for any ASCII input, including prefixes and `_`
+        /// against upper-case letters (`_` sorts between `Z` and `a`).
+        #[test]
+        fn ci_cmp_is_strcasecmp(a in "[ -~]{0,12}", b in "[ -~]{0,12}") {
+            let want = a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase());
+            proptest::prop_assert_eq!(ci_cmp(&a, &b), want);
+            let prefixed = format!("{a}{b}");
+            proptest::prop_assert_eq!(ci_cmp(&a, &prefixed), a.len().cmp(&prefixed.len()));
+        }
     }
 
     /// Regression: the names once implemented `Borrow<str>`, whose
