@@ -96,6 +96,8 @@ fn driver_restart_goes_through_not_connected_and_wait() {
     );
     assert_eq!(c.one("GET TYPE fake ups.status"), "TYPE fake ups.status NUMBER");
     assert_eq!(c.cmd("LIST CMD fake"), ["BEGIN LIST CMD fake", "END LIST CMD fake"]);
+    // (the fake driver's reader thread logs asynchronously: wait for it)
+    eventually("upsd's first line to the driver", 3, || !fake.log().is_empty());
     assert_eq!(fake.log().first().map(String::as_str), Some("DUMPALL"));
     // The latch survived; a dump replaces WAIT.
     state.lock().unwrap().ignore_dumpall = false;

@@ -187,6 +187,11 @@ def main():
     ap.add_argument("--secs", type=float, default=3.0)
     ap.add_argument("--quick", action="store_true", help="fewer connection counts")
     ap.add_argument("--repeat", type=int, default=1, help="runs per measurement (median and spread are shown)")
+    ap.add_argument("--interleave", type=int, default=0, metavar="N",
+                    help="after the table (or instead, with --only-interleave): N rounds of GET VAR at 64 "
+                         "connections alternating ours, NUT and echo, with the medians (the fairest CPU "
+                         "comparison on a shared machine)")
+    ap.add_argument("--only-interleave", action="store_true", help="skip the table")
     a = ap.parse_args()
     raise_nofile()
     for b in ("upsd", "nut-bench-load"):
@@ -218,7 +223,11 @@ def main():
         for name in ("ours", "nut"):
             s = servers[name]
             socks, why = [], None
+            t0 = time.monotonic()
             for i in range(4000):
+                if time.monotonic() - t0 > 30:
+                    why = f"only {i} connections opened in 30 s"
+                    break
                 try:
                     socks.append(socket.create_connection(("127.0.0.1", s["port"]), timeout=5))
                 except OSError as e:
@@ -230,7 +239,19 @@ def main():
             except OSError as e:
                 why = (why + "; " if why else "") + f"NETVER with {len(socks)} open: {e}"
             s["rss_4000"] = rss_kb(s["p"].pid)
-            s["held_4000"] = (len(socks), why)
+            # connections the server closed again (NUT: beyond MAXCONN)
+            kept = 0
+            for k in socks:
+                k.setblocking(False)
+                try:
+                    kept += k.recv(1, socket.MSG_PEEK) != b""
+                except BlockingIOError:
+                    kept += 1
+                except OSError:
+                    pass
+            if kept < 4000:
+                why = (why + "; " if why else "") + f"the server kept {kept} open"
+            s["held_4000"] = (kept, why)
             for k in socks:
                 k.close()
             time.sleep(1.0)
@@ -259,6 +280,24 @@ def main():
                     print(f"    {name.upper() if name == 'nut' else name}: {p}", flush=True)
             return res
 
+        def interleaved():
+            cpu = {"ours": [], "nut": [], "echo": []}
+            for i in range(a.interleave):
+                for name in cpu:
+                    pid, port = (echo.pid, echo_port) if name == "echo" else (servers[name]["p"].pid,
+                                                                               servers[name]["port"])
+                    r = measure(pid, port, request="GET VAR bench ups.status", conns=64, secs=a.secs)
+                    cpu[name].append(r["cpu_per_1k_ms"])
+                    print(f"  round {i + 1} {name:<4} {r['rps']:>9.0f} req/s cpu/1k {r['cpu_per_1k_ms']:.2f} ms "
+                          f"load {os.getloadavg()[0]:.2f}" + (f" ({problems(r)})" if problems(r) else ""), flush=True)
+            m = {k: median(v) for k, v in cpu.items()}
+            print(f"GET VAR, 64 conn, {a.interleave} interleaved rounds, median cpu/1k: ours {m['ours']:.2f} ms, "
+                  f"NUT {m['nut']:.2f} ms, echo {m['echo']:.2f} ms; ours/NUT {ratio(m['ours'], m['nut']):.2f}, "
+                  f"ours/echo {ratio(m['ours'], m['echo']):.2f}", flush=True)
+
+        if a.only_interleave:
+            interleaved()
+            return
         conns = [1, 8, 64] if a.quick else [1, 8, 64, 512]
         for c in conns:
             both(f"GET VAR, {c} conn", target="echo" if c == 64 else None,
@@ -299,6 +338,9 @@ def main():
               f"{ratio(last['ours']['p99_ms'], base['ours']['p99_ms']):.2f}x, NUT "
               f"{ratio(last['nut']['p99_ms'], base['nut']['p99_ms']):.2f}x")
         print(f"  RSS idle <= NUT: {o['rss_idle']} vs {n['rss_idle']} kB; 4000 conns <= 10 MB: {o['rss_4000']} kB")
+        if a.interleave:
+            print()
+            interleaved()
     finally:
         bed.close()
 

@@ -66,6 +66,8 @@ fn raise_nofile() {
 
 /// How long one connect may take before the run counts it as failed.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long opening all idle connections may take.
+const IDLE_SETUP_LIMIT: Duration = Duration::from_secs(30);
 /// How long one reply (or batch of replies) may take.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -148,7 +150,12 @@ async fn load(
 ) -> Result<()> {
     let mut held = Vec::with_capacity(idle);
     let mut idle_error = None;
+    let setup = Instant::now();
     for i in 0..idle {
+        if setup.elapsed() > IDLE_SETUP_LIMIT {
+            idle_error = Some(format!("only {i} idle connections opened in {IDLE_SETUP_LIMIT:?}"));
+            break;
+        }
         match connect(addr).await {
             Ok(c) => held.push(c),
             Err(e) => {
