@@ -5,7 +5,8 @@
 #   make                      cargo build --release of the whole workspace
 #   make install DESTDIR=...  everything into one tree
 #   make install-client DESTDIR=...   upsmon side (what a monitoring-only host needs)
-#   make install-server DESTDIR=...   upsd, drivers, driver tools, units, udev, hook
+#   make install-server DESTDIR=...   upsd, drivers, driver tools, units, udev, hook,
+#                                     upsd's data files (cmdvartab)
 #   make install-snmp DESTDIR=...     the SNMP driver name(s): empty until snmp-ups
 #                                     exists (so no package ships it yet)
 #   make list-client|list-server|list-snmp   print what that component installs
@@ -42,6 +43,8 @@ mandir       ?= $(prefix)/share/man
 bashcompdir  ?= $(prefix)/share/bash-completion/completions
 zshcompdir   ?= $(prefix)/share/zsh/vendor-completions
 fishcompdir  ?= $(prefix)/share/fish/vendor_completions.d
+# upsd's DATAPATH is $(datadir)/nut (Debian: /usr/share/nut)
+datadir      ?= $(prefix)/share
 
 INSTALL      ?= install
 
@@ -67,6 +70,8 @@ SERVER_SBIN    := upsd upsdrvsvcctl
 SERVER_LIBEXEC := nut-driver-enumerator upsdrvctl
 SERVER_SBIN_LINKS := upsdrvctl
 SERVER_CONF    := ups.conf upsd.conf upsd.users
+# files from data/ for upsd's DATAPATH, $(datadir)/nut (GET DESC / GET CMDDESC)
+SERVER_DATA    := cmdvartab
 # every other unit in units/ belongs to the server side
 SERVER_UNITS    = $(filter-out $(CLIENT_UNITS),$(notdir $(wildcard units/*)))
 
@@ -176,6 +181,7 @@ install-server:
 	if [ -e $(DESTDIR)$(sbindir)/upsd ]; then \
 	  ln -sf $(sbindir)/upsd $(DESTDIR)$(driverdir)/upsd; fi
 	$(call files,$(confdir),0640,conf,$(SERVER_CONF))
+	$(call files,$(datadir)/nut,0644,data,$(SERVER_DATA))
 	$(call units,$(SERVER_UNITS))
 	if ls udev-rules/*.rules >/dev/null 2>&1; then \
 	  for r in udev-rules/*.rules; do $(INSTALL) -D -m 0644 $$r $(DESTDIR)$(udevrulesdir)/$${r##*/}; done; \

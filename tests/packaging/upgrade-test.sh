@@ -154,6 +154,8 @@ for p in /sbin/upsd /sbin/upsmon /bin/upsc /lib/nut/dummy-ups /lib/nut/nut-drive
   c test -x "$p" || fail "$p is not installed by our packages"
 done
 c dpkg -S /sbin/upsd | grep -q '^nut-rs-server:' || fail "/sbin/upsd is not ours"
+# upsd's descriptions (GET DESC / GET CMDDESC) came from nut-server's cmdvartab
+c dpkg -S /usr/share/nut/cmdvartab | grep -q '^nut-rs-server:' || fail "/usr/share/nut/cmdvartab is not ours"
 wait_upsc "our NUT, Debian's upsc" ref_upsc
 upsc_data ref_upsc > "$ART/upsc-after.txt"
 diff -u "$ART/upsc-before.txt" "$ART/upsc-after.txt" >&2 || fail "the data served after the upgrade differs"
