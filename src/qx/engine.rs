@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use super::dialects::{Claim, Dialect, InitUps};
-use super::item::{self, all_in, format_num, format_str, strtod, strtol, Item, Pre, PreAnswer, Rw};
+use super::item::{self, all_in, delay_word, format_num, format_str, strtod, strtol, Item, Pre, PreAnswer, Rw};
 use super::store::QStore;
 use super::transport::Transport;
 
@@ -1703,24 +1703,14 @@ impl Qx {
                         if off < 0 {
                             return Err(());
                         }
-                        let buf = if on <= 0 {
-                            if off < 60 {
-                                format!(".{}", off / 6)
-                            } else {
-                                format!("{:02}", off / 60)
-                            }
-                        } else if off < 60 {
-                            format!(".{}R{:04}", off / 6, on)
-                        } else {
-                            format!("{:02}R{:04}", off / 60, on)
-                        };
+                        let buf = if on <= 0 { delay_word(off) } else { format!("{}R{on:04}", delay_word(off)) };
                         Ok(format_str(cmd, &buf))
                     }
                     "shutdown.stayoff" => {
                         if off < 0 {
                             return Err(());
                         }
-                        let buf = if off < 60 { format!(".{}", off / 6) } else { format!("{:02}", off / 60) };
+                        let buf = delay_word(off);
                         Ok(format_str(cmd, &buf))
                     }
                     "test.battery.start" => {
@@ -1745,7 +1735,7 @@ impl Qx {
                 if tt < min || tt > 5940 {
                     return Err(());
                 }
-                let buf = if tt < 60 { format!(".{}", tt / 6) } else { format!("{:02}", tt / 60) };
+                let buf = delay_word(tt);
                 Ok(format_str(cmd, &buf))
             }
             Pre::Fn(f) => f(self, idx, value),

@@ -408,6 +408,17 @@ pub fn strtod(s: &str) -> f64 {
     t[..end].parse().unwrap_or(0.0)
 }
 
+/// The Megatec delay word for `secs` seconds: `.N` (tenths of a minute)
+/// under a minute, otherwise two-digit minutes (`S`, `T` and the shutdown
+/// commands of every dialect that takes a delay). Callers check the range.
+pub fn delay_word(secs: i64) -> String {
+    if secs < 60 {
+        format!(".{}", secs / 6)
+    } else {
+        format!("{:02}", secs / 60)
+    }
+}
+
 /// C `strtol(s, NULL, 10)`.
 pub fn strtol(s: &str) -> i64 {
     crate::model::atoi(s)

@@ -315,10 +315,8 @@ fn shutdown(q: &Qx, stayoff: bool) -> Result<String, ()> {
     let off: i64 = q.get("ups.delay.shutdown").ok_or(())?.parse().map_err(|_| ())?;
     let offstr = if off < 0 {
         return Err(());
-    } else if off < 60 {
-        format!(".{}", off / 6)
     } else if off <= 99 * 60 {
-        format!("{:02}", off / 60)
+        it::delay_word(off)
     } else {
         return Err(());
     };

@@ -167,7 +167,7 @@ fn command(q: &mut Qx, t: &mut dyn Transport, idx: usize, _value: &str) -> Resul
     if off < 0 {
         return Err(());
     }
-    let buf = if off < 60 { format!(".{}", off / 6) } else { format!("{:02}", off / 60) };
+    let buf = it::delay_word(off);
     let name = q.item(idx).var;
     let on = if name.eq_ignore_ascii_case("shutdown.return") {
         Some(true)

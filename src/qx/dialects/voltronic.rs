@@ -1069,24 +1069,12 @@ fn command(q: &mut Qx, idx: usize, value: &str) -> Result<String, ()> {
         "shutdown.return" => {
             let on = q.get("ups.delay.start").map(strtol).unwrap_or(0) / 60;
             if on == 0 {
-                if off < 60 {
-                    format!(".{}", off / 6)
-                } else {
-                    format!("{:02}", off / 60)
-                }
-            } else if off < 60 {
-                format!(".{}R{:04}", off / 6, on)
+                it::delay_word(off)
             } else {
-                format!("{:02}R{:04}", off / 60, on)
+                format!("{}R{on:04}", it::delay_word(off))
             }
         }
-        "shutdown.stayoff" => {
-            if off < 60 {
-                format!(".{}", off / 6)
-            } else {
-                format!("{:02}", off / 60)
-            }
-        }
+        "shutdown.stayoff" => it::delay_word(off),
         "test.battery.start" => {
             if !all_in(value, "0123456789") {
                 return Err(());
@@ -1095,11 +1083,7 @@ fn command(q: &mut Qx, idx: usize, value: &str) -> Result<String, ()> {
             if !(12..=5940).contains(&d) {
                 return Err(());
             }
-            if d < 60 {
-                format!(".{}", d / 6)
-            } else {
-                format!("{:02}", d / 60)
-            }
+            it::delay_word(d)
         }
         "beeper.toggle" => {
             let b = q.get("ups.beeper.status").unwrap_or("");
