@@ -482,7 +482,7 @@ fn warning(q: &mut Qx, _idx: usize, raw: &str) -> Result<String, ()> {
     if raw.bytes().all(|c| c == b'0') {
         return Ok(String::new());
     }
-    let (mut warns, mut bitwarns, mut unk) = (String::new(), String::new(), String::new());
+    let mut list = Warnings::default();
     for (i, c) in raw.bytes().enumerate() {
         if c != b'1' {
             continue;
@@ -495,34 +495,61 @@ fn warning(q: &mut Qx, _idx: usize, raw: &str) -> Result<String, ()> {
             _ => {}
         }
         if w.is_empty() {
-            unk.push_str(&format!(", #{:02}", i + 1));
-        } else if !warns.is_empty() {
-            bitwarns.push_str(&format!(", #{:02}", i + 1));
-            warns.push(' ');
-            warns.push_str(w);
+            list.unknown(i);
         } else {
-            bitwarns = format!("Known (see log or manual) [bit: #{:02}", i + 1);
-            warns = w.to_string();
+            list.known(i, w);
         }
     }
-    if !warns.is_empty() {
-        if !unk.is_empty() {
-            warns.push_str(&format!(" Unknown warnings [bit:{}]", &unk[1..]));
-            bitwarns.push_str(&format!("]; Unknown warnings [bit:{}]", &unk[1..]));
+    list.alarm("UPS warnings: ").ok_or(())
+}
+
+/// The warning alarm of the Voltronic family (QWS, Axpert's QPIWS): the
+/// texts of the known bits, or — when they would not fit in a value with
+/// room for markup (ST_MAX_VALUE_LEN 256 - 32) — their bit numbers, then
+/// the unknown bits' numbers.
+#[derive(Default)]
+pub(super) struct Warnings {
+    texts: String,
+    bits: String,
+    unknown: String,
+}
+
+impl Warnings {
+    /// Bit `i` (0-based) is set and means `text`.
+    pub(super) fn known(&mut self, i: usize, text: &str) {
+        if self.texts.is_empty() {
+            self.bits = format!("Known (see log or manual) [bit: #{:02}", i + 1);
+            self.texts = text.to_string();
         } else {
-            bitwarns.push(']');
+            self.bits.push_str(&format!(", #{:02}", i + 1));
+            self.texts.push(' ');
+            self.texts.push_str(text);
         }
-    } else if !unk.is_empty() {
-        warns = format!("Unknown warnings [bit:{}]", &unk[1..]);
-        bitwarns = warns.clone();
-    } else {
-        return Err(());
     }
-    // NUT keeps values under ST_MAX_VALUE_LEN (256) with room for markup.
-    if 256 - 32 > warns.len() {
-        Ok(format!("UPS warnings: {warns}"))
-    } else {
-        Ok(format!("UPS warnings: {bitwarns}"))
+
+    /// Bit `i` (0-based) is set and has no known meaning.
+    pub(super) fn unknown(&mut self, i: usize) {
+        self.unknown.push_str(&format!(", #{:02}", i + 1));
+    }
+
+    /// `prefix` and the list; `None` when no bit was set.
+    pub(super) fn alarm(self, prefix: &str) -> Option<String> {
+        let Warnings { mut texts, mut bits, unknown } = self;
+        if !texts.is_empty() {
+            if !unknown.is_empty() {
+                texts.push_str(&format!(" Unknown warnings [bit:{}]", &unknown[1..]));
+                bits.push_str(&format!("]; Unknown warnings [bit:{}]", &unknown[1..]));
+            } else {
+                bits.push(']');
+            }
+        } else if !unknown.is_empty() {
+            texts = format!("Unknown warnings [bit:{}]", &unknown[1..]);
+            bits = texts.clone();
+        } else {
+            return None;
+        }
+        let body = if 256 - 32 > texts.len() { texts } else { bits };
+        Some(format!("{prefix}{body}"))
     }
 }
 

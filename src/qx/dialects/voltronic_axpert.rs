@@ -10,6 +10,7 @@
 //! (`QPIGS`, `QPIGS2`), warnings (`QPIWS`) and the mode (`QMOD`), and
 //! offers no commands.
 
+use super::voltronic::Warnings;
 use crate::qx::engine::Qx;
 use crate::qx::item::{self as it, Item, Pre, PreAnswer};
 
@@ -237,14 +238,14 @@ fn warning(q: &mut Qx, _idx: usize, raw: &str) -> Result<String, ()> {
     if it::all_in(raw, "0-") {
         return Ok(String::new());
     }
-    let (mut unk, mut bitwarns, mut warns) = (String::new(), String::new(), String::new());
+    let mut list = Warnings::default();
     for (i, c) in raw.bytes().enumerate() {
         if c != b'1' {
             continue;
         }
         let Some(w) = warning_text(i) else {
             q.log.push(format!("Warning from device: Unknown warning from device [bit: #{:02}]", i + 1));
-            unk.push_str(&format!(", #{:02}", i + 1));
+            list.unknown(i);
             continue;
         };
         match i {
@@ -253,30 +254,9 @@ fn warning(q: &mut Qx, _idx: usize, raw: &str) -> Result<String, ()> {
             _ => {}
         }
         q.log.push(format!("Warning from device: {w}"));
-        if !warns.is_empty() {
-            bitwarns.push_str(&format!(", #{:02}", i + 1));
-            warns.push_str(&format!(" {w}"));
-            continue;
-        }
-        bitwarns = format!("Known (see log or manual) [bit: #{:02}", i + 1);
-        warns = w.to_string();
+        list.known(i, w);
     }
-    if !warns.is_empty() {
-        if !unk.is_empty() {
-            warns.push_str(&format!(" Unknown warnings [bit:{}]", &unk[1..]));
-            bitwarns.push_str(&format!("]; Unknown warnings [bit:{}]", &unk[1..]));
-        } else {
-            bitwarns.push(']');
-        }
-    } else if !unk.is_empty() {
-        warns = format!("Unknown warnings [bit:{}]", &unk[1..]);
-        bitwarns = warns.clone();
-    } else {
-        return Err(());
-    }
-    // ST_MAX_VALUE_LEN (256) - 32
-    let body = if 224 > warns.len() { warns } else { bitwarns };
-    Ok(format!("Device warnings: {body}"))
+    list.alarm("Device warnings: ").ok_or(())
 }
 
 /// QMOD: P(ower on), S(tandby), L(ine), B(attery), F(ault), H (ECO).
