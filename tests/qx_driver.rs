@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use qx_sim::{megatec_answers, Sim, TempDir};
+use qx_sim::{diff, megatec_answers, Sim, TempDir};
 use refnut::{require_debian_nut, wait_within, Scratch};
 
 fn vars(dump: &str) -> BTreeMap<String, String> {
@@ -22,21 +22,6 @@ fn vars(dump: &str) -> BTreeMap<String, String> {
         .filter(|(k, _)| !matches!(*k, "driver.version" | "driver.version.usb"))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
-}
-
-fn diff(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> String {
-    let mut s = String::new();
-    for (k, v) in a {
-        if b.get(k) != Some(v) {
-            s.push_str(&format!("  ours  {k}: {v}\n"));
-        }
-    }
-    for (k, v) in b {
-        if a.get(k) != Some(v) {
-            s.push_str(&format!("  NUT   {k}: {v}\n"));
-        }
-    }
-    s
 }
 
 fn dump(bed: &Scratch, exe: &Path) -> String {

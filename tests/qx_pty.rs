@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use nut::qx::serial::{SerialConfig, SerialTransport};
 use nut::qx::transport::parse_vectors;
 use nut::qx::Qx;
-use qx_sim::{megatec_answers, Faults, Sim, TempDir};
+use qx_sim::{diff, megatec_answers, Faults, Sim, TempDir};
 
 fn ours(port: &Path, params: HashMap<String, String>) -> (Qx, SerialTransport) {
     let mut t = SerialTransport::open(SerialConfig::new(port.to_str().unwrap())).expect("open host pty");
@@ -51,21 +51,6 @@ fn unescape_dump(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-fn diff(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> String {
-    let mut s = String::new();
-    for (k, v) in a {
-        if b.get(k) != Some(v) {
-            s.push_str(&format!("  ours  {k}: {v}\n"));
-        }
-    }
-    for (k, v) in b {
-        if a.get(k) != Some(v) {
-            s.push_str(&format!("  NUT   {k}: {v}\n"));
-        }
-    }
-    s
 }
 
 #[test]

@@ -8,7 +8,7 @@
 
 #![allow(dead_code)]
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -338,4 +338,21 @@ pub fn masterguard_answers() -> HashMap<String, Vec<u8>> {
             (k, v)
         })
         .collect()
+}
+
+/// The entries that differ between our variables (`a`) and NUT's (`b`),
+/// one per line, for a readable assertion message.
+pub fn diff(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> String {
+    let mut s = String::new();
+    for (k, v) in a {
+        if b.get(k) != Some(v) {
+            s.push_str(&format!("  ours  {k}: {v}\n"));
+        }
+    }
+    for (k, v) in b {
+        if a.get(k) != Some(v) {
+            s.push_str(&format!("  NUT   {k}: {v}\n"));
+        }
+    }
+    s
 }
