@@ -182,6 +182,26 @@ def ratio(a, b):
     return a / b
 
 
+SPINNERS = []
+
+
+def start_spinners():
+    """One busy loop per CPU at SCHED_IDLE: it runs only when nothing else
+    wants the CPU, so a CPU never enters its idle state (on a VM, a halted
+    vCPU takes tens of microseconds to wake), and any woken server or client
+    preempts it at once. Both servers see the same machine."""
+    code = "import os\nos.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))\nwhile True: pass\n"
+    for cpu in range(os.cpu_count()):
+        p = subprocess.Popen([sys.executable, "-c", code], preexec_fn=lambda c=cpu: os.sched_setaffinity(0, {c}))
+        SPINNERS.append(p)
+
+
+def stop_spinners():
+    for p in SPINNERS:
+        p.kill()
+        p.wait()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--secs", type=float, default=3.0)
@@ -192,8 +212,14 @@ def main():
                          "connections alternating ours, NUT and echo, with the medians (the fairest CPU "
                          "comparison on a shared machine)")
     ap.add_argument("--only-interleave", action="store_true", help="skip the table")
+    ap.add_argument("--awake", action="store_true",
+                    help="keep every CPU out of its idle state with a SCHED_IDLE busy loop (for the "
+                         "1-connection rows; see README)")
+    ap.add_argument("--only", metavar="TEXT", help="run only the rows whose label contains TEXT")
     a = ap.parse_args()
     raise_nofile()
+    if a.awake:
+        start_spinners()
     for b in ("upsd", "nut-bench-load"):
         if not os.path.exists(os.path.join(REL, b)):
             raise SystemExit(f"build first: cargo build --release --bin upsd --bin nut-bench-load ({b} missing)")
@@ -257,6 +283,8 @@ def main():
             time.sleep(1.0)
 
         def both(label, target=None, **kw):
+            if a.only and a.only not in label:
+                return None
             res = {}
             names = ("ours", "nut") + (("echo",) if target == "echo" else ())
             for name in names:
@@ -291,16 +319,21 @@ def main():
                     print(f"  round {i + 1} {name:<4} {r['rps']:>9.0f} req/s cpu/1k {r['cpu_per_1k_ms']:.2f} ms "
                           f"load {os.getloadavg()[0]:.2f}" + (f" ({problems(r)})" if problems(r) else ""), flush=True)
             m = {k: median(v) for k, v in cpu.items()}
+            # the ratio within each round (measured minutes apart at most)
+            # cancels the machine's drift better than the ratio of medians
+            pn = median([ratio(o, n) for o, n in zip(cpu["ours"], cpu["nut"])])
+            pe = median([ratio(o, e) for o, e in zip(cpu["ours"], cpu["echo"])])
             print(f"GET VAR, 64 conn, {a.interleave} interleaved rounds, median cpu/1k: ours {m['ours']:.2f} ms, "
                   f"NUT {m['nut']:.2f} ms, echo {m['echo']:.2f} ms; ours/NUT {ratio(m['ours'], m['nut']):.2f}, "
-                  f"ours/echo {ratio(m['ours'], m['echo']):.2f}", flush=True)
+                  f"ours/echo {ratio(m['ours'], m['echo']):.2f}; median of the per-round ratios: ours/NUT "
+                  f"{pn:.2f}, ours/echo {pe:.2f}", flush=True)
 
         if a.only_interleave:
             interleaved()
             return
         conns = [1, 8, 64] if a.quick else [1, 8, 64, 512]
         for c in conns:
-            both(f"GET VAR, {c} conn", target="echo" if c == 64 else None,
+            both(f"GET VAR, {c} conn", target="echo" if c in (1, 64) else None,
                  request="GET VAR bench ups.status", conns=c)
         for c in conns:
             both(f"LIST VAR ({nvars}+ vars), {c} conn", request="LIST VAR bench", conns=c, lst=True)
@@ -308,6 +341,8 @@ def main():
              pipeline=16)
         for idle in (0, 1000) if a.quick else (0, 1000, 10000):
             both(f"active GET latency, {idle} idle conns", request="GET VAR bench ups.status", conns=1, idle=idle)
+        if a.only:
+            return
         print()
         o, n = servers["ours"], servers["nut"]
         print(f"RSS idle: ours {o['rss_idle']} kB, NUT {n['rss_idle']} kB, ratio {ratio(o['rss_idle'], n['rss_idle']):.2f}")
@@ -343,6 +378,7 @@ def main():
             interleaved()
     finally:
         bed.close()
+        stop_spinners()
 
 
 if __name__ == "__main__":

@@ -226,6 +226,15 @@ impl Tokenizer {
     pub fn feed_into(&mut self, bytes: &[u8], out: &mut Vec<Line>) {
         let mut i = 0;
         while i < bytes.len() {
+            // Fast path for a whole line (the usual request): see
+            // `plain_line`.
+            if self.state == State::Start && !self.line_open {
+                let n = self.plain_line(&bytes[i..], out);
+                if n > 0 {
+                    i += n;
+                    continue;
+                }
+            }
             // Fast path: inside a word, a run of bytes that the state
             // machine would only append is copied at once (within the word
             // length limit; the byte that hits it takes the slow path,
@@ -253,6 +262,74 @@ impl Tokenizer {
             }
             i += 1;
         }
+    }
+
+    /// At the start of a line, a complete line (up to its newline) made
+    /// only of plain word bytes and separators — no quote, backslash, `#`,
+    /// `=` or filtered byte — and within the limits becomes its line
+    /// directly: one scan to check and count, one to cut the words, and an
+    /// exact-size word list. Returns the bytes consumed, newline included,
+    /// or 0 when the line needs the state machine (which then gives the
+    /// same result byte by byte; the property test below holds the two
+    /// paths to that).
+    fn plain_line(&mut self, bytes: &[u8], out: &mut Vec<Line>) -> usize {
+        // One scan: classify every byte, note where the words are, find
+        // the newline. Lines of more than `SPANS` words take the slow path.
+        const SPANS: usize = 32;
+        let mut spans = [(0u32, 0u32); SPANS];
+        let mut count = 0;
+        let mut start = None;
+        let mut i = 0;
+        let nl = loop {
+            let Some(&b) = bytes.get(i) else {
+                return 0;
+            };
+            match CLASS[b as usize] {
+                Class::Plain => {
+                    if start.is_none() {
+                        // A word opening with `"` is quoted (inside a word it is plain).
+                        if b == b'"' {
+                            return 0;
+                        }
+                        start = Some(i);
+                    }
+                }
+                class @ (Class::Separator | Class::Newline) => {
+                    if let Some(s) = start.take() {
+                        if count == SPANS || count == self.limits.max_words || i - s > self.limits.max_word_len {
+                            return 0;
+                        }
+                        spans[count] = (s as u32, i as u32);
+                        count += 1;
+                    }
+                    if class == Class::Newline {
+                        break i;
+                    }
+                }
+                Class::Other => return 0,
+            }
+            i += 1;
+        };
+        if count == 0 {
+            return 0;
+        }
+        // Only separators and 0x21..=0x7f are left: always ASCII.
+        let Ok(text) = std::str::from_utf8(&bytes[..nl]) else {
+            return 0;
+        };
+        let words = spans[..count]
+            .iter()
+            .map(|&(s, e)| Word {
+                text: text[s as usize..e as usize].to_owned(),
+                pos: Pos { line: self.pos.line, col: self.pos.col + s },
+                quoted: false,
+            })
+            .collect();
+        self.logical += 1;
+        out.push(Line { words, number: self.logical, start: self.pos, ..Line::default() });
+        self.pos.line += 1;
+        self.pos.col = 1;
+        nl + 1
     }
 
     /// Back to the state of [`Tokenizer::new`] (same limits and policy),
@@ -433,10 +510,48 @@ impl Tokenizer {
     }
 }
 
+/// How [`Tokenizer::plain_line`] sees a byte.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Appended to a word ([`plain_in_word`]).
+    Plain,
+    /// Between words ([`is_separator`]).
+    Separator,
+    /// Ends the line.
+    Newline,
+    /// Needs the state machine (quote handling, escape, comment, `=`, the
+    /// byte filter).
+    Other,
+}
+
+static CLASS: [Class; 256] = {
+    let mut t = [Class::Other; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c == b'\n' {
+            Class::Newline
+        } else if is_separator(c) {
+            Class::Separator
+        } else if plain_in_word(c) {
+            Class::Plain
+        } else {
+            Class::Other
+        };
+        b += 1;
+    }
+    t
+};
+
+/// A byte that separates words outside quotes.
+const fn is_separator(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c)
+}
+
 /// A byte that an unquoted word simply appends: kept by the byte filter
 /// and none of separator, `#`, `=`, backslash.
-fn plain_in_word(b: u8) -> bool {
-    (0x21..=0x7f).contains(&b) && !matches!(b, b'#' | b'=' | b'\\')
+const fn plain_in_word(b: u8) -> bool {
+    b >= 0x21 && b <= 0x7f && !matches!(b, b'#' | b'=' | b'\\')
 }
 
 /// A byte that a quoted word simply appends: kept by the byte filter and
@@ -542,7 +657,7 @@ mod tests {
         #[test]
         fn chunked_feeding_matches_bytewise(
             input in proptest::collection::vec(proptest::sample::select(
-                b"ab =#\\\"\n\t\x01\x80xyz".to_vec()), 0..200),
+                b"ab =#\\\"\n\t\r\x01\x80xyz ab yz\n".to_vec()), 0..200),
             max_word_len in 0usize..8,
             skip in proptest::bool::ANY,
         ) {
@@ -564,6 +679,36 @@ mod tests {
             c.extend(whole.finish());
             proptest::prop_assert_eq!(&a, &c);
         }
+    }
+
+    /// The whole-line fast path at its edges: CRLF endings, a line longer
+    /// than its 32 word slots (with a limit that allows it), a quoted first
+    /// word, words at the length limit, positions after earlier lines.
+    #[test]
+    fn plain_line_edges_match_bytewise() {
+        let many = (0..35).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+        let inputs = [
+            "GET VAR ups ups.status\r\nLIST VAR ups\n".to_string(),
+            format!("{many}\nnext line\n"),
+            "\"quoted\" word\nplain\n".to_string(),
+            "a\"b c\n \t lead\n\n".to_string(),
+            "abcd abcde\n".to_string(),
+        ];
+        for input in inputs {
+            let limits = Limits { max_words: 40, max_word_len: 4 };
+            let mut whole = Tokenizer::new(limits, AfterError::SkipLine);
+            let a = whole.feed(input.as_bytes());
+            let mut bytewise = Tokenizer::new(limits, AfterError::SkipLine);
+            let mut b = Vec::new();
+            for byte in input.as_bytes() {
+                bytewise.feed_into(std::slice::from_ref(byte), &mut b);
+            }
+            assert_eq!(a, b, "{input:?}");
+        }
+        let mut t = Tokenizer::new(Limits::NUT, AfterError::SkipLine);
+        let lines = t.feed(b"GET VAR ups ups.status\r\n");
+        assert_eq!(lines[0].texts(), ["GET", "VAR", "ups", "ups.status"]);
+        assert_eq!(lines[0].words[3].pos, Pos { line: 1, col: 13 });
     }
 
     fn toks(s: &str) -> Vec<Vec<String>> {

@@ -182,11 +182,14 @@ pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, id:
                 break;
             }
         };
+        // One clock read per batch of lines: the idle sweep and MAXAGE
+        // count in seconds.
+        let now = std::time::Instant::now();
         if !lines.is_empty() {
-            meta.touch();
+            meta.touch(now);
         }
         for line in &mut lines {
-            match sess.handle_line(&shared, line, &mut out) {
+            match sess.handle_line(&shared, line, now, &mut out) {
                 Next::Continue => {
                     if out.len() >= FLUSH_AT && write_kickable(&mut io, &mut out, &mut gone).await.is_err() {
                         break 'conn;

@@ -101,7 +101,8 @@ impl Session {
     /// reply at all, as with NUT.
     ///
     /// The line's words are consumed (their strings move into the request).
-    pub fn handle_line(&mut self, shared: &Shared, line: &mut Line, out: &mut String) -> Next {
+    /// `now` is when the line arrived.
+    pub fn handle_line(&mut self, shared: &Shared, line: &mut Line, now: Instant, out: &mut String) -> Next {
         if line.error.is_some() {
             return Next::Continue;
         }
@@ -113,7 +114,7 @@ impl Session {
                         return Next::Continue;
                     }
                 }
-                self.handle(shared, req, out)
+                self.handle(shared, req, now, out)
             }
             Err(e) => {
                 if let Some(c) = e.command.filter(|c| c.needs_credentials()).and_then(|_| self.credentials_missing()) {
@@ -141,8 +142,7 @@ impl Session {
     }
 
     /// Handles a decoded request (credentials already checked).
-    pub fn handle(&mut self, shared: &Shared, req: Request, out: &mut String) -> Next {
-        let now = Instant::now();
+    pub fn handle(&mut self, shared: &Shared, req: Request, now: Instant, out: &mut String) -> Next {
         match req {
             Request::Ver => push(out, Reply::Version(version_line(crate::VERSION, URL))),
             Request::Netver | Request::Protver => push(out, Reply::ProtocolVersion(PROTOCOL_VERSION.into())),

@@ -260,13 +260,13 @@ impl ConnMeta {
     /// A connection that just arrived.
     pub fn new() -> ConnMeta {
         let m = ConnMeta { last: Default::default(), kick: Notify::new() };
-        m.touch();
+        m.touch(Instant::now());
         m
     }
 
-    /// A complete line arrived.
-    pub fn touch(&self) {
-        let ms = Self::epoch().elapsed().as_millis() as u64;
+    /// A complete line arrived at `now`.
+    pub fn touch(&self, now: Instant) {
+        let ms = now.saturating_duration_since(Self::epoch()).as_millis() as u64;
         self.last.store(ms, std::sync::atomic::Ordering::Relaxed);
     }
 
