@@ -265,13 +265,13 @@ impl Tokenizer {
     }
 
     /// At the start of a line, a complete line (up to its newline) made
-    /// only of plain word bytes and separators — no quote, backslash, `#`,
-    /// `=` or filtered byte — and within the limits becomes its line
-    /// directly: one scan to check and count, one to cut the words, and an
-    /// exact-size word list. Returns the bytes consumed, newline included,
-    /// or 0 when the line needs the state machine (which then gives the
-    /// same result byte by byte; the property test below holds the two
-    /// paths to that).
+    /// only of plain word bytes and separators — no opening quote,
+    /// backslash, `#`, `=` or filtered byte — and within the limits becomes
+    /// its line directly: one scan over the bytes that finds the words and
+    /// the newline, then an exact-size word list. Returns the bytes
+    /// consumed, newline included, or 0 when the line needs the state
+    /// machine (which gives the same result byte by byte; the property test
+    /// below holds the two paths to that).
     fn plain_line(&mut self, bytes: &[u8], out: &mut Vec<Line>) -> usize {
         // One scan: classify every byte, note where the words are, find
         // the newline. Lines of more than `SPANS` words take the slow path.
@@ -428,7 +428,7 @@ impl Tokenizer {
             State::Start => match b {
                 b'\n' => out.push(self.take_line()),
                 b'#' => self.state = State::Comment,
-                b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {}
+                b if is_separator(b) => {}
                 b'\\' => {
                     self.begin_word(false);
                     self.state = State::WordEsc;
@@ -460,7 +460,7 @@ impl Tokenizer {
                     self.state = State::Start;
                     out.push(self.take_line());
                 }
-                b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {
+                b if is_separator(b) => {
                     self.end_word();
                     self.state = State::Start;
                 }
@@ -631,7 +631,7 @@ pub fn quote(word: &str) -> String {
 
 /// Whether [`quote`] has to wrap `word` in double quotes.
 pub fn needs_quotes(word: &str) -> bool {
-    word.is_empty() || word.bytes().any(|b| matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c | b'\n' | b'='))
+    word.is_empty() || word.bytes().any(|b| is_separator(b) || matches!(b, b'\n' | b'='))
 }
 
 /// Joins words into one line (without the newline), each through [`quote`].

@@ -182,12 +182,15 @@ pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, id:
                 break;
             }
         };
+        if lines.is_empty() {
+            // a partial line: nothing to answer yet
+            spare::give_lines(lines);
+            continue;
+        }
         // One clock read per batch of lines: the idle sweep and MAXAGE
         // count in seconds.
         let now = std::time::Instant::now();
-        if !lines.is_empty() {
-            meta.touch(now);
-        }
+        meta.touch(now);
         for line in &mut lines {
             match sess.handle_line(&shared, line, now, &mut out) {
                 Next::Continue => {
