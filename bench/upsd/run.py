@@ -332,7 +332,7 @@ def main():
                     print(f"  round {i + 1} {name:<4} {r['rps']:>9.0f} req/s cpu/1k {r['cpu_per_1k_ms']:.2f} ms "
                           f"load {os.getloadavg()[0]:.2f}" + (f" ({problems(r)})" if problems(r) else ""), flush=True)
             m = {k: median(v) for k, v in cpu.items()}
-            # the ratio within each round (measured minutes apart at most)
+            # the ratio within each round (measured seconds apart)
             # cancels the machine's drift better than the ratio of medians
             pn = median([ratio(o, n) for o, n in zip(cpu["ours"], cpu["nut"])])
             pe = median([ratio(o, e) for o, e in zip(cpu["ours"], cpu["echo"])])
